@@ -1,0 +1,5 @@
+"digitclf: a tested, importable companion to chapter 4 of *Deep Learning for Coders with fastai and PyTorch*."
+__version__ = "0.1.0"
+
+from .data import *
+from .plotting import *

@@ -1,0 +1,60 @@
+"Packaging for digitclf. Every setting lives in settings.ini: edit it there, not here."
+import shlex
+from configparser import ConfigParser
+from pathlib import Path
+
+import setuptools
+
+here = Path(__file__).parent
+config = ConfigParser(delimiters=['='])
+config.read(here/'settings.ini', encoding='utf-8')
+cfg = config['DEFAULT']
+
+expected = 'version description keywords author author_email lib_name user branch license status min_python audience language git_url'.split()
+missing = [o for o in expected if o not in cfg]
+if missing: raise SystemExit(f"settings.ini is missing these settings: {', '.join(missing)}")
+
+licenses = {
+    'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License'),
+    'mit': ('MIT License', 'OSI Approved :: MIT License'),
+    'bsd3': ('BSD License', 'OSI Approved :: BSD License'),
+}
+statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
+# Plain version strings compared as tuples, so no pkg_resources or packaging import is needed at build time.
+py_versions = ['3.9', '3.10', '3.11', '3.12', '3.13', '3.14']
+def _vt(v): return tuple(int(o) for o in v.split('.'))
+min_python = cfg['min_python']
+lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
+
+requirements = shlex.split(cfg.get('requirements', ''))
+dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+readme = here/'README.md'
+
+setuptools.setup(
+    name=cfg['lib_name'],
+    version=cfg['version'],
+    description=cfg['description'],
+    keywords=cfg['keywords'],
+    author=cfg['author'],
+    author_email=cfg['author_email'],
+    license=lic[0],
+    classifiers=['Development Status :: ' + statuses[int(cfg['status']) - 1],
+                 'Intended Audience :: ' + cfg['audience'].title(),
+                 'Natural Language :: ' + cfg['language'].title()]
+                + ['Programming Language :: Python :: ' + o for o in py_versions if _vt(o) >= _vt(min_python)]
+                + (['License :: ' + lic[1]] if lic[1] else []),
+    url=cfg['git_url'],
+    packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
+    include_package_data=True,
+    install_requires=requirements,
+    extras_require={'dev': dev_requirements},
+    python_requires='>=' + min_python,
+    long_description=readme.read_text(encoding='utf-8') if readme.exists() else cfg['description'],
+    long_description_content_type='text/markdown',
+    zip_safe=False,
+    entry_points={
+        'console_scripts': cfg.get('console_scripts', '').split(),
+        'nbdev': [f"{cfg.get('lib_path', cfg['lib_name'])}={cfg.get('lib_path', cfg['lib_name'])}._modidx:d"],
+    },
+    project_urls={'Documentation': cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')} if cfg.get('doc_host') else {},
+)
