@@ -3,3 +3,5 @@ __version__ = "0.1.0"
 
 from .data import *
 from .plotting import *
+from .baseline import *
+from .quadratic import *
