@@ -5,3 +5,4 @@ from .data import *
 from .plotting import *
 from .baseline import *
 from .quadratic import *
+from .rollercoaster import *

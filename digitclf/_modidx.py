@@ -38,4 +38,10 @@ d = { 'settings': { 'branch': 'main',
                                     'digitclf.quadratic.plot_gd_path': ('gradients.html#plot_gd_path', 'digitclf/quadratic.py'),
                                     'digitclf.quadratic.plot_quad': ('gradients.html#plot_quad', 'digitclf/quadratic.py'),
                                     'digitclf.quadratic.quad': ('gradients.html#quad', 'digitclf/quadratic.py'),
-                                    'digitclf.quadratic.quad_mae': ('gradients.html#quad_mae', 'digitclf/quadratic.py')}}}
+                                    'digitclf.quadratic.quad_mae': ('gradients.html#quad_mae', 'digitclf/quadratic.py')},
+            'digitclf.rollercoaster': { 'digitclf.rollercoaster.apply_step': ('rollercoaster.html#apply_step', 'digitclf/rollercoaster.py'),
+                                        'digitclf.rollercoaster.f': ('rollercoaster.html#f', 'digitclf/rollercoaster.py'),
+                                        'digitclf.rollercoaster.mse': ('rollercoaster.html#mse', 'digitclf/rollercoaster.py'),
+                                        'digitclf.rollercoaster.show_preds': ('rollercoaster.html#show_preds', 'digitclf/rollercoaster.py'),
+                                        'digitclf.rollercoaster.speed_data': ( 'rollercoaster.html#speed_data',
+                                                                               'digitclf/rollercoaster.py')}}}
