@@ -6,3 +6,4 @@ from .plotting import *
 from .baseline import *
 from .quadratic import *
 from .rollercoaster import *
+from .loss import *
