@@ -7,3 +7,4 @@ from .baseline import *
 from .quadratic import *
 from .rollercoaster import *
 from .loss import *
+from .training import *
