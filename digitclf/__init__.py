@@ -8,3 +8,4 @@ from .quadratic import *
 from .rollercoaster import *
 from .loss import *
 from .training import *
+from .learner import *
