@@ -81,4 +81,10 @@ d = { 'settings': { 'branch': 'main',
                                    'digitclf.training.plot_accuracy': ('sgd_loop.html#plot_accuracy', 'digitclf/training.py'),
                                    'digitclf.training.train_epoch': ('sgd_loop.html#train_epoch', 'digitclf/training.py'),
                                    'digitclf.training.train_model': ('sgd_loop.html#train_model', 'digitclf/training.py'),
-                                   'digitclf.training.validate_epoch': ('sgd_loop.html#validate_epoch', 'digitclf/training.py')}}}
+                                   'digitclf.training.validate_epoch': ('sgd_loop.html#validate_epoch', 'digitclf/training.py')},
+            'digitclf.weights': { 'digitclf.weights.class_scores': ('one_set_of_weights.html#class_scores', 'digitclf/weights.py'),
+                                  'digitclf.weights.per_class_accuracy': ( 'one_set_of_weights.html#per_class_accuracy',
+                                                                           'digitclf/weights.py'),
+                                  'digitclf.weights.plot_score_hists': ('one_set_of_weights.html#plot_score_hists', 'digitclf/weights.py'),
+                                  'digitclf.weights.show_weight_maps': ('one_set_of_weights.html#show_weight_maps', 'digitclf/weights.py'),
+                                  'digitclf.weights.show_weights': ('one_set_of_weights.html#show_weights', 'digitclf/weights.py')}}}
