@@ -9,3 +9,7 @@ from .rollercoaster import *
 from .loss import *
 from .training import *
 from .learner import *
+from .weights import *
+from .multiclass import *
+from .basic_learner import *
+from .exercises import *
