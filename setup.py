@@ -3,7 +3,10 @@ import shlex
 from configparser import ConfigParser
 from pathlib import Path
 
+import shutil
+
 import setuptools
+from setuptools.command.build_py import build_py
 
 here = Path(__file__).parent
 config = ConfigParser(delimiters=['='])
@@ -30,7 +33,20 @@ requirements = shlex.split(cfg.get('requirements', ''))
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 readme = here/'README.md'
 
+
+class BuildPyWithLessons(build_py):
+    "Also ship the lesson notebooks (nbs/*.ipynb) inside the package, as digitclf/lessons/, for `digitclf lessons` and `digitclf render`."
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False): return   # an editable install finds them in the checkout's nbs/
+        src = here/cfg.get('nbs_path', 'nbs')
+        dest = Path(self.build_lib)/cfg['lib_name']/'lessons'
+        dest.mkdir(parents=True, exist_ok=True)
+        for nb in sorted(src.glob('*.ipynb')): shutil.copy2(nb, dest/nb.name)
+
+
 setuptools.setup(
+    cmdclass={'build_py': BuildPyWithLessons},
     name=cfg['lib_name'],
     version=cfg['version'],
     description=cfg['description'],
