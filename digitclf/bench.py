@@ -4,14 +4,14 @@
 
 # %% ../nbs/90_bench.ipynb #c94475ca
 from __future__ import annotations
-import argparse, json, subprocess, sys, time
+import argparse, json, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import torch
 from .loss import init_params, linear1, mnist_loss
 from .training import TensorLoader, train_epoch, default_device
 
 # %% auto #0
-__all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'report', 'main']
+__all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'race', 'report', 'main']
 
 # %% ../nbs/90_bench.ipynb #c0e4475d
 def time_ms(fn, repeat=5, warmup=1) -> float:
@@ -118,8 +118,32 @@ def suite_times(nbs=None, flags=None, whole=True) -> dict:
         res['nbdev_test_ok'] = r.returncode == 0
     return res
 
+# %% ../nbs/90_bench.ipynb #b111a9ab
+def race(data=None, sk_iter=20, train_args=()) -> dict:
+    "Accuracy and seconds of scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)` (fit only) and of the `digitclf train` command (whole run) on `data` (default: `mnist_full()`)."
+    try: from sklearn.neural_network import MLPClassifier
+    except ImportError: raise ImportError("the race needs scikit-learn: pip install -e '.[dev]' (or pip install scikit-learn)") from None
+    from sklearn.exceptions import ConvergenceWarning
+    from digitclf.data import mnist_full, load_digits
+    data = mnist_full() if data is None else Path(data)
+    tx, ty, vx, vy, classes = load_digits(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', ConvergenceWarning)
+        t = time.perf_counter(); sk = MLPClassifier((128,), max_iter=sk_iter, random_state=0).fit(tx.numpy(), ty.numpy())
+        sk_s = time.perf_counter() - t
+    sk_acc = sk.score(vx.numpy(), vy.numpy())
+    exe = shutil.which('digitclf') or str(Path(sys.executable).parent/'digitclf')
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        r = subprocess.run([exe, 'train', '--data', str(data), '--out', d, '--json', '--no-progress', *map(str, train_args)], capture_output=True, text=True)
+        ours_s = time.perf_counter() - t
+    if r.returncode: raise RuntimeError(f"digitclf train failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
+    ours_acc = json.loads(r.stdout.strip().splitlines()[-1])['valid_accuracy']
+    return {f'scikit-learn MLPClassifier((128,), max_iter={sk_iter}), fit only': (round(sk_acc, 4), round(sk_s, 2)),
+            'digitclf train (defaults), whole command': (round(ours_acc, 4), round(ours_s, 2))}
+
 # %% ../nbs/90_bench.ipynb #78b9620e
-def report(loops, imports=None, suite=None) -> str:
+def report(loops, imports=None, suite=None, race=None) -> str:
     "The benchmark as a text table, with each goal checked."
     book, ours = loops['book: fastai DataLoader'], loops['digitclf: TensorLoader']
     floor = loops['floor: pre-sliced batches']
@@ -133,6 +157,12 @@ def report(loops, imports=None, suite=None) -> str:
         extra = imports['digitclf'] - imports['torch']
         lines += [f'  import torch {imports["torch"]:.2f} s, import digitclf {imports["digitclf"]:.2f} s: '
                   f'+{extra:.2f} s  {mark(extra <= 1)}']
+    if race:
+        (sk_acc, sk_s), (acc, s) = race.values()
+        lines += ['full MNIST race (60,000 training images; accuracy on the 10,000 test images)']
+        lines += [f'  {k:<55} {a:.4f}  {t:6.1f} s' for k, (a, t) in race.items()]
+        lines += [f'  digitclf train ≥ 0.98:  {acc:.4f}  {mark(acc >= 0.98)}',
+                  f'  digitclf train faster than scikit-learn fits:  {s:.1f} s vs {sk_s:.1f} s  {mark(s < sk_s)}']
     if suite:
         lines += ['test suite (default flags, one notebook at a time)']
         lines += [f'  {k:<38} {s:6.1f} s{"" if ok else "  FAILED"}' for k, (s, ok) in suite['notebooks'].items()]
@@ -143,25 +173,27 @@ def report(loops, imports=None, suite=None) -> str:
 
 # %% ../nbs/90_bench.ipynb #7f37992a
 def main(argv=None):
-    "Command line: `python -m digitclf.bench [--n N] [--bs N] [--device D] [--repeat N] [--no-suite] [--json]`."
+    "Command line: `python -m digitclf.bench [--n N] [--bs N] [--device D] [--repeat N] [--no-suite] [--no-race] [--json]`."
     p = argparse.ArgumentParser(prog='python -m digitclf.bench', description='Time the from-scratch training loop, imports and the test suite.')
     p.add_argument('--n', type=int, default=12396, help='training images (default: MNIST_SAMPLE’s 12,396)')
     p.add_argument('--bs', type=int, default=256, help='batch size (default 256, as in the book)')
     p.add_argument('--device', default=None, help='cpu or cuda (default: the GPU when there is one)')
     p.add_argument('--repeat', type=int, default=5, help='timed epochs per loop; the fastest counts (default 5)')
     p.add_argument('--no-suite', action='store_true', help='skip timing the notebooks (it needs a checkout)')
+    p.add_argument('--no-race', action='store_true', help='skip the full-MNIST race against scikit-learn (about 30 s)')
     p.add_argument('--json', action='store_true', help='print the raw numbers as JSON on the last line')
     a = p.parse_args(argv)
     device = default_device() if a.device is None else torch.device(a.device)
     print(f"digitclf benchmark: torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads", flush=True)
     loops = loop_times(a.n, a.bs, device, a.repeat)
     imports = import_times(repeat=min(3, a.repeat))
+    rc = None if a.no_race else race()
     suite = None
     if not a.no_suite:
         try: suite = suite_times()
         except FileNotFoundError as e: print(f"test suite: skipped ({e})")
-    print(report(loops, imports, suite))
-    if a.json: print(json.dumps({'device': str(device), 'loops_ms': loops, 'imports_s': imports, 'suite': suite}))
+    print(report(loops, imports, suite, rc))
+    if a.json: print(json.dumps({'device': str(device), 'loops_ms': loops, 'imports_s': imports, 'race': rc, 'suite': suite}))
 
 # %% ../nbs/90_bench.ipynb #5038d785
 #| eval: false

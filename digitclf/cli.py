@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #1951bc10
 from __future__ import annotations
-import argparse, json, math, sys, warnings
+import argparse, inspect, json, math, sys, warnings
 from pathlib import Path
 
 # %% auto #0
@@ -56,9 +56,18 @@ def _weights_png(model, classes, kind, fn):
                            figsize=(3.6, 3.6) if W.shape[1] == 1 else None)
     fig.savefig(fn, dpi=100); plt.close(fig)
 
-def train(data=None, model='mlp', epochs=30, lr=0.5, bs=64, hidden=100, seed=42, out='digitclf_run', progress=True, device=None):
+class _OneCycle:
+    "Callback: the learning rate warms up to `lr` over the first quarter of the steps, then anneals along a cosine (torch's `OneCycleLR`)."
+    def before_fit(self, learn):
+        import torch
+        self.sched = torch.optim.lr_scheduler.OneCycleLR(learn.opt, max_lr=learn.lr, total_steps=learn.epochs*len(learn.train_dl),
+                                                         pct_start=0.25, cycle_momentum=False)
+    def after_batch(self, learn): self.sched.step()
+
+def train(data=None, model='mlp', epochs=8, lr=0.2, bs=128, hidden=128, momentum=0.9, seed=42, out='digitclf_run', progress=True, device=None):
     "Train `model` ('linear' or 'mlp') on the folder `data` (default: `mnist_sample()`); write history.png and weights.png to `out`; return a summary."
     import torch
+    from functools import partial
     from torch import nn
     from digitclf.training import TensorLoader, default_device, batch_accuracy
     from digitclf.loss import mnist_loss
@@ -69,6 +78,7 @@ def train(data=None, model='mlp', epochs=30, lr=0.5, bs=64, hidden=100, seed=42,
     for name, v in (('epochs', epochs), ('bs', bs), ('hidden', hidden)):
         if not isinstance(v, int) or v < 1: raise UsageError(f"--{name} must be a whole number of at least 1, not {v!r}")
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)): raise UsageError(f"--lr must be a positive, finite number, not {lr!r}")
+    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1): raise UsageError(f"--momentum must be a number from 0 up to (not including) 1, not {momentum!r}")
     path, tx, ty, vx, vy, classes = _load(data)
     binary = len(classes) == 2
     device = default_device() if device is None else torch.device(device)
@@ -78,8 +88,8 @@ def train(data=None, model='mlp', epochs=30, lr=0.5, bs=64, hidden=100, seed=42,
     net = nn.Linear(28*28, n_out) if model == 'linear' else nn.Sequential(nn.Linear(28*28, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
     net = net.to(device)
     dls = (TensorLoader(tx, ty, bs=bs, shuffle=True, device=device, seed=seed), TensorLoader(vx, vy, bs=1024, device=device))
-    learn = BasicLearner(dls, net, loss_func=mnist_loss if binary else cross_entropy,
-                         metric=batch_accuracy if binary else multi_accuracy, progress=progress)
+    learn = BasicLearner(dls, net, loss_func=mnist_loss if binary else cross_entropy, metric=batch_accuracy if binary else multi_accuracy,
+                         opt_func=partial(torch.optim.SGD, momentum=momentum), cbs=[_OneCycle()], progress=progress)
     print(f"digitclf train: {model} on {len(tx):,} training and {len(vx):,} validation images, classes {', '.join(classes)}, "
           f"{'sigmoid + mnist_loss' if binary else 'softmax + cross-entropy'}, {device}")
     try: learn.fit(epochs, lr)
@@ -92,7 +102,7 @@ def train(data=None, model='mlp', epochs=30, lr=0.5, bs=64, hidden=100, seed=42,
     _history_png(learn.history, out/'history.png', f'{model} on {path.name}: {", ".join(classes)}')
     _weights_png(net, classes, model, out/'weights.png')
     return dict(data=str(path), classes=classes, model=model, train_images=len(tx), valid_images=len(vx),
-                epochs=epochs, lr=lr, bs=bs, seed=seed, device=str(device),
+                epochs=epochs, lr=lr, momentum=momentum, bs=bs, hidden=hidden if model == 'mlp' else None, seed=seed, device=str(device),
                 valid_accuracy=round(learn.history[-1]['metric'], 4),
                 per_class_accuracy={c: round(a, 4) for c, a in zip(classes, pca.tolist())},
                 history=[{k: round(v, 5) for k, v in h.items() if k != 'time'} for h in learn.history],
@@ -100,22 +110,24 @@ def train(data=None, model='mlp', epochs=30, lr=0.5, bs=64, hidden=100, seed=42,
 
 # %% ../nbs/12_cli.ipynb #c4a83f9d
 def _train_parser(sub):
+    d = {k: v.default for k, v in inspect.signature(train).parameters.items()}   # the defaults, stated once: in train()
     p = sub.add_parser('train', help='train a classifier on a folder in MNIST layout',
-                       description='Train a linear model or a one-hidden-layer net with the chapter\'s SGD loop.')
+                       description="Train a linear model or a one-hidden-layer net with the chapter's loop (SGD with momentum, one-cycle schedule).")
     p.add_argument('--data', default=None, help='folder with train/ + valid/ or training/ + testing/ class sub-folders (default: mnist_sample())')
-    p.add_argument('--model', choices=('linear', 'mlp'), default='mlp', help='linear, or mlp: one hidden layer with ReLU (default)')
-    p.add_argument('--epochs', type=int, default=30, help='passes over the training set (default 30)')
-    p.add_argument('--lr', type=float, default=0.5, help='learning rate for plain SGD (default 0.5)')
-    p.add_argument('--bs', type=int, default=64, help='batch size (default 64)')
-    p.add_argument('--hidden', type=int, default=100, help='hidden units of the mlp (default 100)')
-    p.add_argument('--seed', type=int, default=42, help='random seed for the weights and the shuffling (default 42)')
-    p.add_argument('--out', default='digitclf_run', help='folder for history.png and weights.png (default ./digitclf_run)')
+    p.add_argument('--model', choices=('linear', 'mlp'), default=d['model'], help=f"linear, or mlp: one hidden layer with ReLU (default {d['model']})")
+    p.add_argument('--epochs', type=int, default=d['epochs'], help=f"passes over the training set (default {d['epochs']})")
+    p.add_argument('--lr', type=float, default=d['lr'], help=f"peak learning rate of the one-cycle schedule (default {d['lr']})")
+    p.add_argument('--momentum', type=float, default=d['momentum'], help=f"SGD momentum, 0 for the chapter's plain SGD (default {d['momentum']})")
+    p.add_argument('--bs', type=int, default=d['bs'], help=f"batch size (default {d['bs']})")
+    p.add_argument('--hidden', type=int, default=d['hidden'], help=f"hidden units of the mlp (default {d['hidden']})")
+    p.add_argument('--seed', type=int, default=d['seed'], help=f"random seed for the weights and the shuffling (default {d['seed']})")
+    p.add_argument('--out', default=d['out'], help=f"folder for history.png and weights.png (default ./{d['out']})")
     p.add_argument('--json', action='store_true', help='end the output with a one-line JSON summary')
     p.add_argument('--no-progress', action='store_true', help='no progress bar or table')
     return p
 
 def _run_train(a):
-    s = train(a.data, a.model, a.epochs, a.lr, a.bs, a.hidden, a.seed, a.out, progress=not a.no_progress)
+    s = train(a.data, a.model, a.epochs, a.lr, a.bs, a.hidden, a.momentum, a.seed, a.out, progress=not a.no_progress)
     print(f"validation accuracy {s['valid_accuracy']:.4f}; wrote {' and '.join(s['files'])}")
     if a.json: print(json.dumps(s))
 
