@@ -118,7 +118,7 @@ def suite_times(nbs=None, flags=None, whole=True) -> dict:
         res['nbdev_test_ok'] = r.returncode == 0
     return res
 
-# %% ../nbs/90_bench.ipynb #b111a9ab
+# %% ../nbs/90_bench.ipynb #cde44a52
 def race(data=None, sk_iter=20, train_args=()) -> dict:
     "Accuracy and seconds of scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)` (fit only) and of the `digitclf train` command (whole run) on `data` (default: `mnist_full()`)."
     try: from sklearn.neural_network import MLPClassifier

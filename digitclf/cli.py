@@ -16,9 +16,10 @@ class UsageError(Exception):
 
 # %% ../nbs/12_cli.ipynb #2529ed20
 def _load(data):
-    "Tensors and classes from `data` (a folder, or None for `mnist_sample()`), with converted images summarised in one warning line."
-    from digitclf.data import load_digits, mnist_sample
-    if data is None: data = mnist_sample()
+    "Tensors and classes from `data` (a folder; None or 'sample' for `mnist_sample()`, 'full' for `mnist_full()`), with converted images summarised in one warning line."
+    from digitclf.data import load_digits, mnist_sample, mnist_full
+    if data is None or (data == 'sample' and not Path(data).exists()): data = mnist_sample()
+    elif data == 'full' and not Path(data).exists(): data = mnist_full()
     with warnings.catch_warnings(record=True) as ws:
         warnings.simplefilter('always')
         try: tx, ty, vx, vy, classes = load_digits(Path(data).expanduser(), resize=True)
@@ -113,7 +114,7 @@ def _train_parser(sub):
     d = {k: v.default for k, v in inspect.signature(train).parameters.items()}   # the defaults, stated once: in train()
     p = sub.add_parser('train', help='train a classifier on a folder in MNIST layout',
                        description="Train a linear model or a one-hidden-layer net with the chapter's loop (SGD with momentum, one-cycle schedule).")
-    p.add_argument('--data', default=None, help='folder with train/ + valid/ or training/ + testing/ class sub-folders (default: mnist_sample())')
+    p.add_argument('--data', default=None, help='folder with train/ + valid/ or training/ + testing/ class sub-folders, or sample (the book\'s 3s and 7s, the default) or full (all of MNIST)')
     p.add_argument('--model', choices=('linear', 'mlp'), default=d['model'], help=f"linear, or mlp: one hidden layer with ReLU (default {d['model']})")
     p.add_argument('--epochs', type=int, default=d['epochs'], help=f"passes over the training set (default {d['epochs']})")
     p.add_argument('--lr', type=float, default=d['lr'], help=f"peak learning rate of the one-cycle schedule (default {d['lr']})")
