@@ -12,19 +12,17 @@ __all__ = ['mnist_dls', 'simple_net', 'make_simple_net']
 
 # %% ../nbs/07_learner.ipynb #df7f858e
 def mnist_dls(train_x, train_y, valid_x, valid_y, bs=256, shuffle=True, seed=None, device=None):
-    "fastai `DataLoaders` over (image, label) pairs of the chapter's tensors, batches sent to `device` (default: the GPU if any); the training set is shuffled each epoch (repeatably with `seed`)."
-    import random
-    from digitclf.training import default_device
+    "fastai `DataLoaders` over the chapter's tensors, made of two `TensorLoader`s on `device` (default: the GPU if any); the training set is shuffled each epoch when `shuffle` (repeatably with `seed`)."
+    from digitclf.training import TensorLoader, default_device
     from fastai.data.core import DataLoaders
-    from fastai.data.load import DataLoader
     for n, x, y in (('train', train_x, train_y), ('valid', valid_x, valid_y)):
         if len(x) != len(y): raise ValueError(f"{n}_x has {len(x)} rows but {n}_y has {len(y)}: they must match")
         if len(x) == 0: raise ValueError(f"{n}_x is empty: there is nothing to {'train' if n == 'train' else 'validate'} on")
     device = default_device() if device is None else torch.device(device)
-    dl = DataLoader(list(zip(train_x, train_y)), bs=bs, shuffle=shuffle, device=device)
-    if seed is not None: dl.rng = random.Random(seed)   # fastai draws the shuffling order from this generator
-    valid_dl = DataLoader(list(zip(valid_x, valid_y)), bs=bs, device=device)
-    return DataLoaders(dl, valid_dl)
+    dls = DataLoaders(TensorLoader(train_x, train_y, bs=bs, shuffle=shuffle, seed=seed, device=device),
+                      TensorLoader(valid_x, valid_y, bs=bs, device=device))
+    dls._device = device   # `Learner` puts the model on `dls.device` (`DataLoaders(device=...)` would call a `.to` that TensorLoader lacks)
+    return dls
 
 # %% ../nbs/07_learner.ipynb #9e25f50f
 def simple_net(xb, w1, b1, w2, b2):
