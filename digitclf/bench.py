@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_bench.ipynb #c94475ca
 from __future__ import annotations
-import argparse, json, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, json, os, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import torch
 from .loss import init_params, linear1, mnist_loss
@@ -113,7 +113,8 @@ def suite_times(nbs=None, flags=None, whole=True) -> dict:
     res = {'notebooks': json.loads(r.stdout.strip().splitlines()[-1])}
     if whole:
         t = time.perf_counter()
-        r = subprocess.run([str(Path(sys.executable).parent/'nbdev_test'), '--path', str(nbs)], capture_output=True, text=True, cwd=nbs)
+        env = {**os.environ, 'OMP_NUM_THREADS': '1'}   # as the README's test command: one thread per notebook running in parallel
+        r = subprocess.run([str(Path(sys.executable).parent/'nbdev_test'), '--path', str(nbs)], capture_output=True, text=True, cwd=nbs, env=env)
         res['nbdev_test'] = round(time.perf_counter() - t, 1)
         res['nbdev_test_ok'] = r.returncode == 0
     return res

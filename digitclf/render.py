@@ -128,6 +128,10 @@ Each page below is a lesson notebook executed top to bottom in a Jupyter kernel.
 <table><tr><th>notebook</th><th>lesson</th><th>ran in</th></tr>
 {lines}</table><footer>{esc(stamp)}</footer></body></html>"""
 
+def _share_cores(threads):
+    "In a worker process: the kernels it starts use `threads` threads, unless the user chose otherwise."
+    os.environ.setdefault('OMP_NUM_THREADS', threads)
+
 def render_site(out='_site', nbs=None, slow=False, jobs=2, timeout=600) -> list:
     "Render every notebook of `nbs` (default: the lessons) into `out`, with an `index.html`; raises `RenderError` naming each failure."
     import torch
@@ -137,8 +141,9 @@ def render_site(out='_site', nbs=None, slow=False, jobs=2, timeout=600) -> list:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     todo = [(str(f), str(out), slow, timeout) for f in fs]
-    if jobs > 1:
-        with ProcessPoolExecutor(jobs) as ex: rows = list(ex.map(_one, todo))
+    if jobs > 1:   # each kernel gets its share of the cores: two kernels with all threads each wait on one another
+        threads = str(max(1, (os.cpu_count() or 1)//jobs))
+        with ProcessPoolExecutor(jobs, initializer=_share_cores, initargs=(threads,)) as ex: rows = list(ex.map(_one, todo))
     else: rows = [_one(t) for t in todo]
     failed = [r['error'] for r in rows if 'error' in r]
     ok = [r for r in rows if 'error' not in r]
