@@ -35,7 +35,9 @@ def _book_train_epoch(model, lr, params, dl):
 
 def loop_times(n=12396, bs=256, device=None, repeat=5) -> dict:
     "Milliseconds per epoch of the book's loop, digitclf's loop and the two floors, on random data of shape (`n`, 784)."
-    from fastai.data.load import DataLoader as FastaiDataLoader
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated')   # raised inside fastai's imports
+        from fastai.data.load import DataLoader as FastaiDataLoader
     from torch.utils.data import DataLoader
     device = default_device() if device is None else torch.device(device)
     g = torch.Generator().manual_seed(0)
