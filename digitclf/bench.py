@@ -11,7 +11,7 @@ from .loss import init_params, linear1, mnist_loss
 from .training import TensorLoader, train_epoch, default_device
 
 # %% auto #0
-__all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'race', 'report', 'main']
+__all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'load_times', 'race', 'report', 'main']
 
 # %% ../nbs/90_bench.ipynb #c0e4475d
 def time_ms(fn, repeat=5, warmup=1) -> float:
@@ -121,6 +121,14 @@ def suite_times(nbs=None, flags=None, whole=True) -> dict:
         res['nbdev_test_ok'] = r.returncode == 0
     return res
 
+# %% ../nbs/90_bench.ipynb #9d34ba46
+def load_times(repeat=3) -> dict:
+    "Fastest of `repeat` warm loads (seconds): `load_3s_and_7s(mnist_sample())` and `load_digits(mnist_full())`."
+    from digitclf.data import mnist_sample, mnist_full, load_3s_and_7s, load_digits
+    sample, full = mnist_sample(), mnist_full()
+    load_3s_and_7s(sample); load_digits(full)     # the first load may decode the PNGs; the goal is about later ones
+    return {'sample': time_ms(lambda: load_3s_and_7s(sample), repeat, 0)/1000, 'full': time_ms(lambda: load_digits(full), repeat, 0)/1000}
+
 # %% ../nbs/90_bench.ipynb #cde44a52
 def race(data=None, sk_iter=20, train_args=()) -> dict:
     "Accuracy and seconds of scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)` (fit only) and of the `digitclf train` command (whole run) on `data` (default: `mnist_full()`)."
@@ -146,7 +154,7 @@ def race(data=None, sk_iter=20, train_args=()) -> dict:
             'digitclf train (defaults), whole command': (round(ours_acc, 4), round(ours_s, 2))}
 
 # %% ../nbs/90_bench.ipynb #78b9620e
-def report(loops, imports=None, suite=None, race=None) -> str:
+def report(loops, imports=None, suite=None, race=None, loads=None) -> str:
     "The benchmark as a text table, with each goal checked."
     book, ours = loops['book: fastai DataLoader'], loops['digitclf: TensorLoader']
     floor = loops['floor: pre-sliced batches']
@@ -160,6 +168,9 @@ def report(loops, imports=None, suite=None, race=None) -> str:
         extra = imports['digitclf'] - imports['torch']
         lines += [f'  import torch {imports["torch"]:.2f} s, import digitclf {imports["digitclf"]:.2f} s: '
                   f'+{extra:.2f} s  {mark(extra <= 1)}']
+    if loads:
+        lines += [f'  load_3s_and_7s(mnist_sample()), warm: {loads["sample"]:.2f} s  {mark(loads["sample"] <= 0.3)}',
+                  f'  load_digits(mnist_full()), warm: {loads["full"]:.2f} s  {mark(loads["full"] <= 3)}']
     if race:
         (sk_acc, sk_s), (acc, s) = race.values()
         lines += ['full MNIST race (60,000 training images; accuracy on the 10,000 test images)']
@@ -190,13 +201,14 @@ def main(argv=None):
     print(f"digitclf benchmark: torch {torch.__version__}, device {device}, {torch.get_num_threads()} threads", flush=True)
     loops = loop_times(a.n, a.bs, device, a.repeat)
     imports = import_times(repeat=min(3, a.repeat))
+    loads = load_times(min(3, a.repeat))
     rc = None if a.no_race else race()
     suite = None
     if not a.no_suite:
         try: suite = suite_times()
         except FileNotFoundError as e: print(f"test suite: skipped ({e})")
-    print(report(loops, imports, suite, rc))
-    if a.json: print(json.dumps({'device': str(device), 'loops_ms': loops, 'imports_s': imports, 'race': rc, 'suite': suite}))
+    print(report(loops, imports, suite, rc, loads))
+    if a.json: print(json.dumps({'device': str(device), 'loops_ms': loops, 'imports_s': imports, 'loads_s': loads, 'race': rc, 'suite': suite}))
 
 # %% ../nbs/90_bench.ipynb #5038d785
 #| eval: false
