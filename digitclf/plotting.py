@@ -12,24 +12,33 @@ import matplotlib.pyplot as plt
 __all__ = ['plot_function', 'show_digits']
 
 # %% ../nbs/01_plotting.ipynb #cf9b185b
+def _target_axes(ax, figsize):
+    "The axis `plot_function` draws on: `ax` if given, else the current axes of an open figure, else a new figure's."
+    if ax is not None:
+        if not isinstance(ax, plt.Axes):
+            raise TypeError(f"ax must be one matplotlib Axes, got {type(ax).__name__}: from plt.subplots(1, 2) pick one, e.g. axs[0]")
+        return ax
+    if plt.get_fignums(): return plt.gcf().gca()   # a figure is open: in a notebook, this cell opened it
+    return plt.subplots(figsize=figsize)[1]
+
 def plot_function(f, tx=None, ty=None, title=None, min=-2, max=2, figsize=(6, 4),
                   ylim=None, color=None, ax=None, steps=100, label=None, **kwargs):
-    "Plot `f` over `steps` points in [`min`, `max`] and return the matplotlib `Axes`; `tx`/`ty` label the axes."
+    "Plot `f` over `steps` points in [`min`, `max`] on `ax`, else on the open figure, else on a new one; returns None."
     if not callable(f): raise TypeError(f"plot_function needs a function to draw, got {type(f).__name__}: pass e.g. `lambda x: x**2`")
     if not max > min: raise ValueError(f"min ({min}) must be smaller than max ({max})")
+    if ylim is not None and np.size(ylim) != 2: raise ValueError(f"ylim must be a pair (bottom, top), got {ylim!r}")
     x = torch.linspace(min, max, steps)
     with torch.no_grad(): y = f(x)
     y = torch.as_tensor(y).detach().cpu().float()
     if y.numel() != steps:
         raise ValueError(f"f returned {tuple(y.shape)} for {steps} inputs: it must return one value per x (use element-wise operations)")
-    if ax is None: _, ax = plt.subplots(figsize=figsize)
+    ax = _target_axes(ax, figsize)
     ax.plot(x.numpy(), y.reshape(-1).numpy(), **({'color': color} if color is not None else {}),
             **({'label': label} if label is not None else {}), **kwargs)
     if tx is not None: ax.set_xlabel(tx)
     if ty is not None: ax.set_ylabel(ty)
     if title is not None: ax.set_title(title)
     if ylim is not None: ax.set_ylim(*ylim)
-    return ax
 
 # %% ../nbs/01_plotting.ipynb #87dce6e8
 def show_digits(images, titles=None, ncols=None, size=1.5, cmap='Greys', axs=None):

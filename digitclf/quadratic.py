@@ -6,12 +6,13 @@
 from __future__ import annotations
 from functools import partial
 import math
+import numpy as np
 import torch
 import matplotlib.pyplot as plt
 from .plotting import plot_function
 
 # %% auto #0
-__all__ = ['gd_path', 'plot_gd_path', 'quad', 'mk_quad', 'add_noise', 'mae', 'quad_mae', 'plot_quad', 'fit_quadratic']
+__all__ = ['gd_path', 'plot_gd_path', 'quad', 'mk_quad', 'noise', 'add_noise', 'mae', 'quad_mae', 'plot_quad', 'fit_quadratic']
 
 # %% ../nbs/03_gradients.ipynb #d84ad87a
 def gd_path(f, x0, lr, steps=10):
@@ -34,7 +35,8 @@ def plot_gd_path(f, path, title=None, ax=None, xlim=None):
     lo, hi = min(path), max(path)
     pad = max(0.5, 0.15*(hi - lo))
     lo, hi = xlim if xlim is not None else (lo - pad, hi + pad)
-    ax = plot_function(f, 'x', 'f(x)', title=title, min=lo, max=hi, ax=ax, color='grey')
+    if ax is None: _, ax = plt.subplots(figsize=(6, 4))
+    plot_function(f, 'x', 'f(x)', title=title, min=lo, max=hi, ax=ax, color='grey')
     ys = [f(torch.tensor(p)).item() for p in path]
     ax.plot(path, ys, 'o-', color='tab:red', markersize=4, lw=1)
     ax.plot(path[:1], ys[:1], 'o', color='black', markersize=6)
@@ -49,11 +51,17 @@ def mk_quad(a, b, c):
     "A function of `x` alone: `quad` with `a`, `b`, `c` fixed."
     return partial(quad, a, b, c)
 
+def noise(x, scale, rng=None):
+    "Normal noise of standard deviation `scale`, shaped like `x`, from NumPy's global generator (or `rng`): the course's `noise`."
+    return (np.random if rng is None else rng).normal(scale=scale, size=tuple(np.shape(x)))
+
 def add_noise(x, mult, add, seed=None):
-    "`x` scaled by (1 + N(0, `mult`)) noise, plus N(0, `add`) noise; `seed` makes it repeatable."
-    g = torch.Generator().manual_seed(seed) if seed is not None else None
-    x = torch.as_tensor(x, dtype=torch.float32)
-    return x*(1 + torch.randn(x.shape, generator=g)*mult) + torch.randn(x.shape, generator=g)*add
+    "The course's `x*(1 + noise(x, mult)) + noise(x, add)` as a float64 tensor; `seed` draws from a private `RandomState(seed)`."
+    rng = None if seed is None else np.random.RandomState(seed)
+    x = torch.as_tensor(x)
+    scale = torch.as_tensor(1 + noise(x, mult, rng), device=x.device)   # drawn first, as in the course
+    shift = torch.as_tensor(noise(x, add, rng), device=x.device)
+    return x*scale + shift
 
 # %% ../nbs/03_gradients.ipynb #b7084792
 def mae(preds, acts):
