@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #bac88deb
 from __future__ import annotations
-import contextlib, csv, functools, hashlib, importlib.resources, json, os, random, shutil, socket, time, uuid, warnings
+import contextlib, csv, functools, hashlib, importlib.resources, io, json, os, random, shutil, socket, time, uuid, warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -34,7 +34,6 @@ def _read_embedded(fn):
     except OSError as e: raise RuntimeError(f"digitclf's MNIST file {fn} cannot be read ({e.strerror}): reinstall digitclf (pip install --force-reinstall digitclf)") from None
     if hashlib.sha256(data).hexdigest() != EMBEDDED_SHA256:
         raise RuntimeError(f"digitclf's MNIST file {fn} is damaged (its SHA-256 does not match): reinstall digitclf (pip install --force-reinstall digitclf)")
-    import io
     with np.load(io.BytesIO(data), allow_pickle=False) as z: return {k: z[k] for k in z.files}
 
 @functools.lru_cache(maxsize=1)
@@ -241,10 +240,15 @@ def _read_image(fn, resize=False):
     except ValueError as e:
         raise ValueError(f"the image {fn} cannot be used: {e}") from None
 
+def _warn_converted(fn, changes):
+    "Warn that the image `fn` was converted (`changes`); return whether it was."
+    if changes: warnings.warn(f"{fn}: converted {' and '.join(changes)}", stacklevel=3)
+    return bool(changes)
+
 def load_image(fn, resize=False) -> np.ndarray:
     "One 28×28 greyscale image as a uint8 array; colour is converted with a warning; other sizes are refused, or resized with a warning when `resize`."
     a, changes = _read_image(fn, resize)
-    if changes: warnings.warn(f"{fn}: converted {' and '.join(changes)}", stacklevel=2)
+    _warn_converted(fn, changes)
     return a
 
 def load_images(folder, resize=False) -> torch.Tensor:
@@ -259,7 +263,7 @@ def load_images(folder, resize=False) -> torch.Tensor:
         imgs, converted = [], False
         for f in fs:
             im, changes = _read_image(f, resize)
-            if changes: converted = True; warnings.warn(f"{f}: converted {' and '.join(changes)}", stacklevel=2)
+            converted = _warn_converted(f, changes) or converted
             imgs.append(im)
         a = np.stack(imgs)
         if not converted: _save_cached(cached, a)
