@@ -123,7 +123,7 @@ def _grey(img) -> np.ndarray:
         if img.mode in ('RGBA', 'LA', 'PA') or (img.mode == 'P' and 'transparency' in img.info):
             rgba = img.convert('RGBA'); paper = Image.new('RGBA', rgba.size, 'white')
             img = Image.alpha_composite(paper, rgba)
-        a = np.asarray(img.convert('RGB'), dtype=np.float64) / 255
+        a = np.asarray(img if img.mode == 'L' else img.convert('RGB'), dtype=np.float64) / 255
     elif isinstance(img, (np.ndarray, torch.Tensor)):
         a = img.detach().cpu().numpy() if isinstance(img, torch.Tensor) else np.asarray(img)
         if a.dtype == np.uint8: a = a.astype(np.float64) / 255
@@ -152,9 +152,10 @@ def _round(v): return int(math.floor(v + 0.5))   # round half up, as JavaScript'
 
 def _pool(a, n, axis):
     "Average `a` along `axis` into `n` cells, each the mean of input rows floor(i·m/n) to ceil((i+1)·m/n) (torch's adaptive average pool)."
-    m = a.shape[axis]
-    cells = [np.take(a, range((i*m)//n, -((-(i+1)*m)//n)), axis=axis).mean(axis=axis) for i in range(n)]
-    return np.stack(cells, axis=axis)
+    m, i = a.shape[axis], np.arange(n)
+    lo, hi = (i*m)//n, -((-(i+1)*m)//n)
+    c = np.cumsum(np.moveaxis(a, axis, 0), axis=0); c = np.concatenate([np.zeros_like(c[:1]), c])
+    return np.moveaxis((c[hi] - c[lo]) / (hi - lo)[:, None], 0, axis)
 
 def mnist_preprocess(img,            # a file path, PIL image, numpy array or tensor; any size; grey, RGB or RGBA
                      steps=False,    # also return the intermediate images (for plotting how it works)
@@ -289,7 +290,7 @@ def png_roundtrip(x28:torch.Tensor,   # one MNIST digit, 28×28 (or 784 values),
                  ) -> Image.Image:
     "The digit as a user's picture would arrive: blown up to `size`×`size`, black on white, written to PNG and read back."
     a = (255 - x28.reshape(28, 28).numpy() * 255).round().astype(np.uint8)
-    buf = io.BytesIO(); Image.fromarray(a).resize((size, size), Image.BILINEAR).save(buf, format='PNG')
+    buf = io.BytesIO(); Image.fromarray(a).resize((size, size), Image.BILINEAR).save(buf, format='PNG', compress_level=1)
     return Image.open(io.BytesIO(buf.getvalue()))
 
 def honest_accuracy(clf:Classifier,   # the classifier to measure
