@@ -11,7 +11,7 @@ from .loss import init_params, linear1, mnist_loss
 from .training import TensorLoader, train_epoch, default_device
 
 # %% auto #0
-__all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'load_times', 'race', 'report', 'main']
+__all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'load_times', 'race', 'predict_times', 'report', 'main']
 
 # %% ../nbs/90_bench.ipynb #c0e4475d
 def time_ms(fn, repeat=5, warmup=1) -> float:
@@ -130,8 +130,8 @@ def load_times(repeat=3) -> dict:
     return {'sample': time_ms(lambda: load_3s_and_7s(sample), repeat, 0)/1000, 'full': time_ms(lambda: load_digits(full), repeat, 0)/1000}
 
 # %% ../nbs/90_bench.ipynb #cde44a52
-def race(data=None, sk_iter=20, train_args=()) -> dict:
-    "Accuracy and seconds of scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)` (fit only) and of the `digitclf train` command (whole run) on `data` (default: `mnist_full()`)."
+def race(data=None, sk_iter=20, train_args=(), out=None) -> dict:
+    "Accuracy and seconds of scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)` (fit only) and of the `digitclf train` command (whole run) on `data` (default: `mnist_full()`); its model is kept in `out` if given."
     try: from sklearn.neural_network import MLPClassifier
     except ImportError: raise ImportError("the race needs scikit-learn: pip install -e '.[dev]' (or pip install scikit-learn)") from None
     from sklearn.exceptions import ConvergenceWarning
@@ -146,15 +146,31 @@ def race(data=None, sk_iter=20, train_args=()) -> dict:
     exe = shutil.which('digitclf') or str(Path(sys.executable).parent/'digitclf')
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
-        r = subprocess.run([exe, 'train', '--data', str(data), '--out', d, '--json', '--no-progress', *map(str, train_args)], capture_output=True, text=True)
+        r = subprocess.run([exe, 'train', '--data', str(data), '--out', str(out or d), '--json', '--no-progress', *map(str, train_args)],
+                           capture_output=True, text=True)
         ours_s = time.perf_counter() - t
     if r.returncode: raise RuntimeError(f"digitclf train failed: {(r.stderr.strip().splitlines() or ['?'])[-1]}")
     ours_acc = json.loads(r.stdout.strip().splitlines()[-1])['valid_accuracy']
     return {f'scikit-learn MLPClassifier((128,), max_iter={sk_iter}), fit only': (round(sk_acc, 4), round(sk_s, 2)),
             'digitclf train (defaults), whole command': (round(ours_acc, 4), round(ours_s, 2))}
 
+# %% ../nbs/90_bench.ipynb #927554bd
+def predict_times(model_dir, data=None, n=None, repeat=3) -> dict:
+    "Accuracy and speed of the model in `model_dir` on the test split of `data` (default `mnist_full()`), first `n` images (default all)."
+    from digitclf.classifier import load_model, honest_accuracy, png_roundtrip, mnist_preprocess
+    from digitclf.data import mnist_full, load_digits
+    clf = load_model(model_dir)
+    vx, vy = load_digits(mnist_full() if data is None else Path(data))[2:4]
+    vx, vy = vx[:n], vy[:n]
+    t = time.perf_counter(); acc = honest_accuracy(clf, vx, vy); pictures_s = time.perf_counter() - t
+    arrays = vx.view(-1, 28, 28)
+    predict_s = time_ms(lambda: clf.predict(arrays, preprocess=False), repeat) / 1000
+    pic = png_roundtrip(vx[0])
+    one = time_ms(lambda: clf.probs_of(mnist_preprocess(pic).view(1, 784)), 20)
+    return dict(acc, predict_s=round(predict_s, 4), pictures_s=round(pictures_s, 2), drawing_ms=round(one, 2))
+
 # %% ../nbs/90_bench.ipynb #78b9620e
-def report(loops, imports=None, suite=None, race=None, loads=None) -> str:
+def report(loops, imports=None, suite=None, race=None, loads=None, predicts=None) -> str:
     "The benchmark as a text table, with each goal checked."
     book, ours = loops['book: fastai DataLoader'], loops['digitclf: TensorLoader']
     floor = loops['floor: pre-sliced batches']
@@ -177,6 +193,14 @@ def report(loops, imports=None, suite=None, race=None, loads=None) -> str:
         lines += [f'  {k:<55} {a:.4f}  {t:6.1f} s' for k, (a, t) in race.items()]
         lines += [f'  digitclf train ≥ 0.98:  {acc:.4f}  {mark(acc >= 0.98)}',
                   f'  digitclf train faster than scikit-learn fits:  {s:.1f} s vs {sk_s:.1f} s  {mark(s < sk_s)}']
+    if predicts:
+        pr = predicts
+        lines += [f"using the full-MNIST model: {pr['images']:,} test images",
+                  f"  accuracy as 28×28 arrays {pr['arrays']:.4f}, as 280×280 black-on-white PNGs through predict {pr['pictures']:.4f}: "
+                  f"{abs(pr['arrays'] - pr['pictures'])*100:.2f} points apart  {mark(abs(pr['arrays'] - pr['pictures']) <= 0.005)}",
+                  f"  predict {pr['images']:,} arrays: {pr['predict_s']:.3f} s  {mark(pr['predict_s'] < 1)}",
+                  f"  preprocess and predict {pr['images']:,} PNG pictures: {pr['pictures_s']:.1f} s",
+                  f"  one 280×280 drawing, preprocess + net: {pr['drawing_ms']:.1f} ms  {mark(pr['drawing_ms'] < 20)}"]
     if suite:
         lines += ['test suite (default flags, one notebook at a time)']
         lines += [f'  {k:<38} {s:6.1f} s{"" if ok else "  FAILED"}' for k, (s, ok) in suite['notebooks'].items()]
@@ -194,7 +218,7 @@ def main(argv=None):
     p.add_argument('--device', default=None, help='cpu or cuda (default: the GPU when there is one)')
     p.add_argument('--repeat', type=int, default=5, help='timed epochs per loop; the fastest counts (default 5)')
     p.add_argument('--no-suite', action='store_true', help='skip timing the notebooks (it needs a checkout)')
-    p.add_argument('--no-race', action='store_true', help='skip the full-MNIST race against scikit-learn (about 30 s)')
+    p.add_argument('--no-race', action='store_true', help='skip the full-MNIST race against scikit-learn and the prediction timings (about a minute)')
     p.add_argument('--json', action='store_true', help='print the raw numbers as JSON on the last line')
     a = p.parse_args(argv)
     device = default_device() if a.device is None else torch.device(a.device)
@@ -202,13 +226,15 @@ def main(argv=None):
     loops = loop_times(a.n, a.bs, device, a.repeat)
     imports = import_times(repeat=min(3, a.repeat))
     loads = load_times(min(3, a.repeat))
-    rc = None if a.no_race else race()
+    rc = preds = None
+    if not a.no_race:
+        with tempfile.TemporaryDirectory() as d: rc = race(out=d); preds = predict_times(d)
     suite = None
     if not a.no_suite:
         try: suite = suite_times()
         except FileNotFoundError as e: print(f"test suite: skipped ({e})")
-    print(report(loops, imports, suite, rc, loads))
-    if a.json: print(json.dumps({'device': str(device), 'loops_ms': loops, 'imports_s': imports, 'loads_s': loads, 'race': rc, 'suite': suite}))
+    print(report(loops, imports, suite, rc, loads, preds))
+    if a.json: print(json.dumps({'device': str(device), 'loops_ms': loops, 'imports_s': imports, 'loads_s': loads, 'race': rc, 'predict': preds, 'suite': suite}))
 
 # %% ../nbs/90_bench.ipynb #5038d785
 #| eval: false
