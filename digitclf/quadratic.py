@@ -15,7 +15,12 @@ from .plotting import plot_function
 __all__ = ['gd_path', 'plot_gd_path', 'quad', 'mk_quad', 'noise', 'add_noise', 'mae', 'quad_mae', 'plot_quad', 'fit_quadratic']
 
 # %% ../nbs/03_gradients.ipynb #d84ad87a
-def gd_path(f, x0, lr, steps=10):
+def gd_path(f,               # the function to go down: takes a scalar tensor, returns a scalar tensor
+            x0:float,        # where to start
+            lr:float,        # the learning rate
+            steps:int=10,    # how many steps to take
+            zero_grad=True,  # reset the gradient after each step; False lets gradients pile up
+           ) -> list:
     "Positions visited by gradient descent on `f` from `x0` with learning rate `lr`: a list of `steps + 1` floats."
     if steps < 0: raise ValueError(f"steps must be 0 or more, got {steps}")
     x = torch.tensor(float(x0), requires_grad=True)
@@ -25,21 +30,26 @@ def gd_path(f, x0, lr, steps=10):
         if y.ndim != 0: raise ValueError(f"f must return a single number (a scalar), got shape {tuple(y.shape)}")
         y.backward()
         with torch.no_grad(): x -= lr * x.grad
-        x.grad = None   # reset, or the next backward() would add to this gradient
+        if zero_grad: x.grad = None   # reset, or the next backward() would add to this gradient
         path.append(x.item())
         if not math.isfinite(path[-1]): break
     return path
 
-def plot_gd_path(f, path, title=None, ax=None, xlim=None):
+def plot_gd_path(f,            # the function the path went down
+                 path:list,    # positions from `gd_path`
+                 title=None,   # the axis title
+                 ax=None,      # the axis to draw on; a new figure when None
+                 xlim=None,    # (left, right) of the curve; by default the path's range plus a margin
+                ):
     "Draw `f` and the points of a gradient-descent `path` joined in order (start in black); returns the axis."
     lo, hi = min(path), max(path)
     pad = max(0.5, 0.15*(hi - lo))
     lo, hi = xlim if xlim is not None else (lo - pad, hi + pad)
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
-    plot_function(f, 'x', 'f(x)', title=title, min=lo, max=hi, ax=ax, color='grey')
+    plot_function(f, 'x', 'f(x)', title=title, min=lo, max=hi, ax=ax, color='grey', label='f(x)')
     ys = [f(torch.tensor(p)).item() for p in path]
-    ax.plot(path, ys, 'o-', color='tab:red', markersize=4, lw=1)
-    ax.plot(path[:1], ys[:1], 'o', color='black', markersize=6)
+    ax.plot(path, ys, 'o-', color='tab:red', markersize=4, lw=1, label='steps')
+    ax.plot(path[:1], ys[:1], 'o', color='black', markersize=6, label='start')
     return ax
 
 # %% ../nbs/03_gradients.ipynb #d737f32d
@@ -76,14 +86,19 @@ def quad_mae(params, x, y):
     return mae(quad(*params, x), y)
 
 # %% ../nbs/03_gradients.ipynb #ed6940e8
-def plot_quad(params, x, y, ax=None, title=None):
+def plot_quad(params,      # the coefficients (a, b, c)
+              x, y,        # the data: inputs and measured values
+              ax=None,     # the axis to draw on; a new figure when None
+              title=None,  # the title; by default the coefficients and their MAE
+             ):
     "Scatter the data `x`, `y` and draw the quadratic with coefficients `params`, with its MAE in the title."
     a, b, c = (float(p) for p in params)
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
-    ax.scatter(x.flatten(), y.flatten(), s=15)
-    plot_function(mk_quad(a, b, c), 'x', 'y', min=float(x.min()), max=float(x.max()), ax=ax, color='tab:red')
+    ax.scatter(x.flatten(), y.flatten(), s=15, label='data')
+    plot_function(mk_quad(a, b, c), 'x', 'y', min=float(x.min()), max=float(x.max()), ax=ax, color='tab:red', label='a·x² + b·x + c')
     loss = quad_mae(torch.tensor([a, b, c]), x, y).item()
     ax.set_title(title or f'a={a:.2f}, b={b:.2f}, c={c:.2f}: MAE {loss:.2f}')
+    ax.legend(loc='upper center')
     return ax
 
 # %% ../nbs/03_gradients.ipynb #cb10b536
