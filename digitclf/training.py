@@ -110,17 +110,21 @@ def train_model(model, epochs, lr, dl, valid_dl, params=None, opt=None, prn=True
     if opt is None and params is None:
         if not isinstance(model, nn.Module): raise ValueError("pass `params` (or an `opt`) when the model is a plain function")
         params = list(model.parameters())
-    accs = []
-    for epoch in progress_bar(range(epochs), leave=False):
-        if opt is None: train_epoch(model, lr, params, dl, loss_func)
-        else:
-            total, n = 0., 0
-            for xb, yb in dl:
-                total, n = total + calc_grad(xb, yb, model, loss_func).detach(), n + 1
-                opt.step()
-                opt.zero_grad()
-            _check_loss(total, n, lr)
-        accs.append(validate_epoch(model, valid_dl, metric))
+    accs, pb = [], progress_bar(range(epochs), leave=False)
+    try:
+        for epoch in pb:
+            if opt is None: train_epoch(model, lr, params, dl, loss_func)
+            else:
+                total, n = 0., 0
+                for xb, yb in dl:
+                    total, n = total + calc_grad(xb, yb, model, loss_func).detach(), n + 1
+                    opt.step()
+                    opt.zero_grad()
+                _check_loss(total, n, lr)
+            accs.append(validate_epoch(model, valid_dl, metric))
+    except Exception:
+        pb.on_interrupt()   # clears the bar (leave=False): no half-finished bar left behind
+        raise
     if prn: print(*accs)   # once, after the progress bar: in a notebook, printing during it splits the line
     return accs
 
