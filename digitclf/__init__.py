@@ -1,7 +1,7 @@
 "digitclf: a tested, importable companion to chapter 4 of *Deep Learning for Coders with fastai and PyTorch*."
 __version__ = "0.1.0"
 
-from . import data, plotting, baseline, quadratic, rollercoaster, loss, training, learner, weights, multiclass, basic_learner, exercises, classifier
+from . import data, plotting, baseline, quadratic, rollercoaster, loss, training, learner, weights, multiclass, basic_learner, exercises, questionnaire, classifier
 from .data import *
 from .plotting import *
 from .baseline import *
@@ -14,11 +14,12 @@ from .weights import *
 from .multiclass import *
 from .basic_learner import *
 from .exercises import *
+from .questionnaire import *
 from .classifier import *
 
 # Names that fastai also exports. A learner's notebook often runs `from fastai.vision.all import *` and then
 # `from digitclf import *`; ours must not replace fastai's there, so they stay importable from their own module
 # only (`from digitclf.rollercoaster import mse`). nbs/91_package.ipynb checks that no other export collides.
 FASTAI_NAMES = ('mae', 'mse', 'sigmoid', 'default_device', 'load_image', 'save_model', 'load_model')
-_modules = (data, plotting, baseline, quadratic, rollercoaster, loss, training, learner, weights, multiclass, basic_learner, exercises, classifier)
+_modules = (data, plotting, baseline, quadratic, rollercoaster, loss, training, learner, weights, multiclass, basic_learner, exercises, questionnaire, classifier)
 __all__ = [n for m in _modules for n in m.__all__ if n not in FASTAI_NAMES]
