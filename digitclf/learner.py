@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['mnist_dls', 'simple_net', 'make_simple_net']
+__all__ = ['mnist_dls', 'simple_net', 'make_simple_net', 'rectified_linear', 'fit_relus']
 
 # %% ../nbs/07_learner.ipynb #df7f858e
 def mnist_dls(train_x, train_y, valid_x, valid_y, bs=256, shuffle=True, seed=None, device=None):
@@ -38,3 +38,32 @@ def simple_net(xb, w1, b1, w2, b2):
 def make_simple_net(n_in=28*28, n_hidden=30, n_out=1):
     "The same network built from PyTorch layers: `nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)`."
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))
+
+# %% ../nbs/07_learner.ipynb #1580d404
+def rectified_linear(m:float,        # the slope of the line
+                     b:float,        # its value at x = 0
+                     x:torch.Tensor, # where to evaluate it
+                    ) -> torch.Tensor:
+    "The course's ReLU of a line, `max(m*x + b, 0)`: the line `m*x + b`, bent flat where it crosses zero."
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor, not {type(x).__name__}: e.g. torch.linspace(-2, 2, 100)")
+    return torch.clip(m*x + b, min=0.)
+
+# %% ../nbs/07_learner.ipynb #3294504e
+def fit_relus(x:torch.Tensor,  # the inputs: one number per point
+              y:torch.Tensor,  # the values to fit: one per point
+              n:int,           # how many ReLUs (hidden units)
+             ) -> nn.Sequential:
+    "Least-squares fit of `y` by a weighted sum of `n` ReLUs `relu(x - k)` (kinks `k` evenly spaced from `x.min()`) plus a constant, as a `make_simple_net(1, n, 1)`."
+    x, y = torch.as_tensor(x).detach().float().flatten().cpu(), torch.as_tensor(y).detach().float().flatten().cpu()
+    if len(x) != len(y): raise ValueError(f"x has {len(x)} points but y has {len(y)}: they must match")
+    if len(x) == 0: raise ValueError("x and y are empty: there is nothing to fit")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n must be a whole number of at least 1, not {n!r}")
+    kinks = torch.linspace(x.min().item(), x.max().item(), n + 1)[:-1]
+    feats = torch.cat([torch.relu(x[:, None] - kinks), torch.ones(len(x), 1)], dim=1)   # n ReLUs and a constant
+    sol = torch.linalg.lstsq(feats.double(), y[:, None].double()).solution.float().flatten()
+    net = make_simple_net(1, n, 1)
+    with torch.no_grad():
+        net[0].weight.fill_(1.); net[0].bias.copy_(0. - kinks)         # hidden unit j: relu(x - k_j)
+        net[2].weight.copy_(sol[:-1][None]); net[2].bias.fill_(sol[-1].item())
+    return net
