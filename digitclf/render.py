@@ -4,16 +4,17 @@
 
 # %% ../nbs/93_render.ipynb #b92f07d8
 from __future__ import annotations
-import datetime, html, json, os, re, shutil, sys, time
+import base64, datetime, html, json, os, re, shutil, sys, tempfile, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RenderError', 'lessons_path', 'lesson_files', 'copy_lessons', 'render_notebook', 'render_site', 'register']
+__all__ = ['RenderError', 'lessons_path', 'lesson_files', 'copy_lessons', 'render_notebook', 'draw_model_js', 'render_draw_page',
+           'render_site', 'register']
 
 # %% ../nbs/93_render.ipynb #f5dfeedb
 class RenderError(Exception):
-    "A lesson failed to run or render; the message names the notebook and the cell."
+    "A lesson or the draw page could not be rendered; the message names the notebook and cell, or the model folder, and what is wrong."
 
 def lessons_path() -> Path:
     "The folder of lesson notebooks: shipped in the package (`digitclf/lessons`), or `nbs/` of a checkout."
@@ -103,6 +104,224 @@ def render_notebook(src, out_dir, slow=False, timeout=600, kernel='python3') -> 
     (out_dir/name).write_text(body, encoding='utf-8')
     return dict(notebook=src.name, html=name, title=title, description=desc, seconds=round(secs, 1), skipped_slow=len(skipped))
 
+# %% ../nbs/93_render.ipynb #d7a00002
+# The page's preprocessing: digitclf.classifier.mnist_preprocess in JavaScript.
+_PREPROCESS_JS = r"""// mnistPreprocess: the JavaScript twin of digitclf.classifier.mnist_preprocess, step for step.
+// g: greyscale pixels in [0, 1], row by row (H rows of W); returns 784 values (28×28, white ink on black), or null when blank.
+function mnistPreprocess(g, H, W) {
+  const border = [];                                        // 1. the background: the median of the border pixels
+  for (let c = 0; c < W; c++) border.push(g[c], g[(H - 1) * W + c]);
+  for (let r = 0; r < H; r++) border.push(g[r * W], g[r * W + W - 1]);
+  border.sort((a, b) => a - b);
+  const n = border.length, m = n >> 1;
+  let bg = n % 2 ? border[m] : (border[m - 1] + border[m]) / 2;
+  const inv = bg > 0.5;                                      // 2. a light page: invert to white ink on black
+  if (inv) bg = 1 - bg;
+  let top = -Infinity;
+  for (let i = 0; i < H * W; i++) { const v = inv ? 1 - g[i] : g[i]; if (v > top) top = v; }
+  const den = Math.max(top - bg, 1e-12), ink = new Float64Array(H * W);
+  let count = 0, r0 = H, r1 = -1, c0 = W, c1 = -1;
+  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {  // 3. stretch: background 0, strongest ink 1; the ink's box
+    const i = r * W + c, v = Math.min(Math.max(((inv ? 1 - g[i] : g[i]) - bg) / den, 0), 1);
+    ink[i] = v;
+    if (v > 0.1) { count++; if (r < r0) r0 = r; if (r > r1) r1 = r; if (c < c0) c0 = c; if (c > c1) c1 = c; }
+  }
+  if (top - bg < 0.2 || count < Math.max(3, 0.001 * H * W)) return null;      // blank or nearly blank: not a digit
+  const h = r1 - r0 + 1, w = c1 - c0 + 1, s = 20 / Math.max(h, w);             // 4. longer side 20 px, aspect kept
+  const nh = Math.max(1, Math.floor(h * s + 0.5)), nw = Math.max(1, Math.floor(w * s + 0.5));
+  const tall = new Float64Array(nh * w), small = new Float64Array(nh * nw);
+  const cum = new Float64Array(Math.max(h, w) + 1);
+  for (let c = 0; c < w; c++) {                              // average rows floor(i·h/nh) .. ceil((i+1)·h/nh), per column
+    for (let r = 0; r < h; r++) cum[r + 1] = cum[r] + ink[(r0 + r) * W + c0 + c];
+    for (let i = 0; i < nh; i++) {
+      const lo = Math.floor(i * h / nh), hi = Math.ceil((i + 1) * h / nh);
+      tall[i * w + c] = (cum[hi] - cum[lo]) / (hi - lo);
+    }
+  }
+  for (let i = 0; i < nh; i++) {                             // then columns, the same way
+    for (let c = 0; c < w; c++) cum[c + 1] = cum[c] + tall[i * w + c];
+    for (let j = 0; j < nw; j++) {
+      const lo = Math.floor(j * w / nw), hi = Math.ceil((j + 1) * w / nw);
+      small[i * nw + j] = (cum[hi] - cum[lo]) / (hi - lo);
+    }
+  }
+  let tot = 0, sy = 0, sx = 0;                               // 5. centre of mass to (14, 14), whole pixels, clipped
+  for (let i = 0; i < nh; i++) for (let j = 0; j < nw; j++) { const v = small[i * nw + j]; tot += v; sy += v * i; sx += v * j; }
+  const t = Math.floor(14 - sy / tot + 0.5), l = Math.floor(14 - sx / tot + 0.5), out = new Float64Array(784);
+  for (let r = Math.max(t, 0); r < Math.min(t + nh, 28); r++)
+    for (let c = Math.max(l, 0); c < Math.min(l + nw, 28); c++) out[r * 28 + c] = small[(r - t) * nw + c - l];
+  return out;
+}
+"""
+
+# %% ../nbs/93_render.ipynb #d7a0000a
+# The page's net and drawing: forward(), the weights' decoding, pointer events, the preview and the bars.
+_DRAW_JS = r"""// The chapter's simple net: relu(x @ w1 + b1) @ w2 + b2, then softmax. w1 and w2 are stored as PyTorch keeps them (out × in).
+function forward(net, x) {
+  const H = net.hidden, C = net.classes.length, h = new Float64Array(H), z = new Float64Array(C);
+  for (let j = 0; j < H; j++) { let s = net.b1[j]; for (let i = 0; i < 784; i++) s += x[i] * net.w1[j * 784 + i]; h[j] = Math.max(s, 0); }
+  for (let k = 0; k < C; k++) { let s = net.b2[k]; for (let j = 0; j < H; j++) s += h[j] * net.w2[k * H + j]; z[k] = s; }
+  const top = Math.max(...z), e = z.map(v => Math.exp(v - top)), sum = e.reduce((a, b) => a + b, 0);
+  return e.map(v => v / sum);
+}
+function floats(b64) {     // base64 of little-endian float32 values -> Float32Array
+  const s = atob(b64), u = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return new Float32Array(u.buffer);
+}
+(function () {
+  const S = 280, pad = document.getElementById('pad'), ctx = pad.getContext('2d', {willReadFrequently: true});
+  const seen = document.getElementById('seen').getContext('2d'), answer = document.getElementById('answer');
+  const barsEl = document.getElementById('bars'), timing = document.getElementById('timing');
+  const state = window.digitclf = {grey: null, x28: null, probs: null, label: null, ms: null, workMs: null, pointer: null, updates: 0,
+                                   preprocess: mnistPreprocess, forward};
+  const m = window.DIGITCLF_MODEL;
+  if (!m) { answer.textContent = 'draw-model.js did not load: render the site again (digitclf render)'; return; }
+  const net = state.net = {classes: m.classes, hidden: m.hidden, w1: floats(m.w1), b1: floats(m.b1), w2: floats(m.w2), b2: floats(m.b2)};
+  document.querySelectorAll('.hidden').forEach(e => e.textContent = m.hidden);
+  document.querySelectorAll('.nout').forEach(e => e.textContent = m.classes.length);
+  document.getElementById('macs').textContent = (m.hidden * (784 + m.classes.length)).toLocaleString('en');
+  if (m.valid_accuracy) document.getElementById('acc').textContent = `, and right on ${(100 * m.valid_accuracy).toFixed(1)}% of the digits it was tested on`;
+  const bars = m.classes.map(k => {
+    const row = document.createElement('div'); row.className = 'bar';
+    row.innerHTML = '<span class=k></span><span class=track><span class=fill></span></span><span class=p></span>';
+    row.querySelector('.k').textContent = k; barsEl.appendChild(row);
+    return {row, fill: row.querySelector('.fill'), p: row.querySelector('.p')};
+  });
+  function clear() {
+    ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, S, S);
+    ctx.strokeStyle = ctx.fillStyle = '#000'; ctx.lineWidth = 20; ctx.lineCap = ctx.lineJoin = 'round';
+    update(performance.now());
+  }
+  function update(t0) {      // the drawing -> grey -> 28×28 -> the net -> the bars; t0: when the pen lifted
+    const t1 = performance.now();
+    const d = ctx.getImageData(0, 0, S, S).data, g = new Float64Array(S * S);
+    for (let i = 0; i < S * S; i++) g[i] = d[4 * i] / 255 * 0.299 + d[4 * i + 1] / 255 * 0.587 + d[4 * i + 2] / 255 * 0.114;
+    const x = mnistPreprocess(g, S, S), img = seen.createImageData(28, 28);
+    for (let i = 0; i < 784; i++) { const v = x ? Math.round(255 * x[i]) : 0; img.data.set([v, v, v, 255], 4 * i); }
+    seen.putImageData(img, 0, 0);
+    Object.assign(state, {grey: g, x28: x, probs: x && forward(net, x)});
+    if (!x) { state.label = null; answer.textContent = 'draw a digit'; barsEl.hidden = true; }
+    else {
+      const best = state.probs.indexOf(Math.max(...state.probs));
+      state.label = m.classes[best];
+      answer.innerHTML = `it reads <b></b> (${(100 * state.probs[best]).toFixed(1)}%)`; answer.querySelector('b').textContent = state.label;
+      bars.forEach((b, k) => { b.fill.style.width = (100 * state.probs[k]).toFixed(1) + '%';
+                               b.p.textContent = (100 * state.probs[k]).toFixed(1) + '%'; b.row.classList.toggle('best', k === best); });
+      barsEl.hidden = false;
+    }
+    state.ms = performance.now() - t0; state.workMs = performance.now() - t1; state.updates++;
+    timing.textContent = x ? `read in ${state.ms.toFixed(1)} ms after the pen lifted` : '';
+  }
+  function at(e) { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * S / r.width, (e.clientY - r.top) * S / r.height]; }
+  let pen = null, last = null;
+  pad.addEventListener('pointerdown', e => {
+    if (pen !== null) return;
+    e.preventDefault(); pen = e.pointerId; last = at(e);
+    try { pad.setPointerCapture(e.pointerId); } catch (_) {}
+    ctx.beginPath(); ctx.arc(last[0], last[1], ctx.lineWidth / 2, 0, 2 * Math.PI); ctx.fill();
+  });
+  pad.addEventListener('pointermove', e => {
+    if (e.pointerId !== pen) return;
+    const evs = (e.getCoalescedEvents && e.getCoalescedEvents().length) ? e.getCoalescedEvents() : [e];
+    ctx.beginPath(); ctx.moveTo(last[0], last[1]);
+    for (const c of evs) { last = at(c); ctx.lineTo(last[0], last[1]); }
+    ctx.stroke();
+  });
+  const lift = e => { if (e.pointerId !== pen) return; pen = null; state.pointer = e.pointerType; update(e.timeStamp || performance.now()); };
+  pad.addEventListener('pointerup', lift); pad.addEventListener('pointercancel', lift);
+  document.getElementById('clear').addEventListener('click', clear);
+  clear();                  // before the page first shows, draw and read a few strokes, so that the first real one finds
+  for (let i = 0; i < 4; i++) {                               // the code compiled and the canvas's drawing warmed up
+    ctx.beginPath(); ctx.arc(140, 60 + i, 10, 0, 2 * Math.PI); ctx.fill();
+    ctx.beginPath(); ctx.moveTo(140, 60 + i); for (let y = 70; y <= 220; y += 10) ctx.lineTo(140 + i + y / 40, y); ctx.stroke();
+    update(performance.now());
+  }
+  clear();
+})();
+"""
+
+# %% ../nbs/93_render.ipynb #d7a0000d
+# draw.html; /*PREPROCESS*/ and /*DRAW*/ are replaced by the two scripts above.
+_DRAW_HTML = r"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Draw a digit · digitclf</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,sans-serif;max-width:52rem;margin:1.5rem auto;padding:0 1rem;line-height:1.45;color:#222}
+.row{display:flex;flex-wrap:wrap;gap:1.5rem;align-items:flex-start}
+#pad{width:280px;max-width:100%;aspect-ratio:1;background:#fff;border:2px solid #888;border-radius:6px;touch-action:none;cursor:crosshair}
+#seen{width:140px;height:140px;image-rendering:pixelated;background:#000;border:1px solid #888}
+button{font:inherit;padding:.3rem 1.2rem;margin-top:.4rem}
+#answer{font-size:1.3rem;margin:.6rem 0 .2rem}#answer b{font-size:3rem;vertical-align:middle}
+#timing,.small{color:#666;font-size:.85rem}
+#bars{min-width:14rem}.bar{display:flex;align-items:center;gap:.4rem;height:1.55rem}
+.bar .k{width:1rem;text-align:right;font-weight:600}.bar .track{flex:1;height:1rem;background:#eee;border-radius:3px;overflow:hidden}
+.bar .fill{display:block;height:100%;width:0;background:#4a7fd0}.bar.best .fill{background:#d9822b}.bar .p{width:3.2rem;text-align:right;font-variant-numeric:tabular-nums}
+code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}
+</style></head>
+<body><p class=small><a href="index.html">← the lessons</a></p>
+<h1>Draw a digit</h1>
+<p>Draw one digit, 0 to 9, in the white square with your mouse or a finger, the way you would write it on paper. When you lift the pen, the net from chapter 4 reads it, right here in your browser.</p>
+<div class=row>
+ <div><canvas id=pad width=280 height=280 aria-label="drawing area"></canvas><br><button id=clear>clear</button></div>
+ <div><div class=small>what the net sees (28×28)</div><canvas id=seen width=28 height=28></canvas>
+  <div id=answer>draw a digit</div><div id=timing></div></div>
+ <div id=bars hidden></div>
+</div>
+<h2>What happens when you lift the pen</h2>
+<p>Nothing leaves this page. The net is the chapter's simple net, <code>Linear(784, <span class=hidden>128</span>) → ReLU → Linear(<span class=hidden>128</span>, <span class=nout>10</span>)</code>, trained on MNIST's handwritten digits<span id=acc></span>; its weights came with the page, in <code>draw-model.js</code>.</p>
+<p>First the drawing is made to look like an MNIST digit, because those are the only pictures the net has ever seen. The page reads the 280×280 canvas as shades of grey, turns dark ink on white paper into white ink on black, crops it to the ink, shrinks it so its longer side is 20 pixels, and places it in a 28×28 square so that the ink's centre of mass sits in the middle. That small square is what the net sees: 784 numbers between 0 and 1. The steps are those of <code>mnist_preprocess</code> in the lesson <i>Use your classifier</i>, written again in JavaScript.</p>
+<p>Then come the same two lines the chapter wrote: <code>h = relu(x @ w1 + b1)</code> gives <span class=hidden>128</span> numbers, <code>z = h @ w2 + b2</code> gives <span class=nout>10</span> scores, one per class, and softmax turns the scores into the probabilities of the bars. That is <span id=macs>about 100,000</span> multiplications, each with an addition, done in a plain JavaScript loop in well under the time of one video frame.</p>
+<p>If the net gets your digit wrong, look at the small square first: a very thick or very thin pen, or a digit written unlike the American high-school students and Census Bureau employees whose handwriting MNIST collected, gives it a picture unlike any it was trained on.</p>
+<script src="draw-model.js"></script>
+<script>
+/*PREPROCESS*/
+/*DRAW*/
+</script></body></html>
+"""
+
+# %% ../nbs/93_render.ipynb #d7a00010
+def _b64(t): return base64.b64encode(t.detach().cpu().numpy().astype('<f4').tobytes()).decode('ascii')
+
+def draw_model_js(model,              # a model folder written by `digitclf train --out` or `save_model`
+                 ) -> str:
+    "The text of `draw-model.js`: the chapter's net saved in `model`, as `window.DIGITCLF_MODEL` with base64 float32 weights."
+    from digitclf.classifier import load_model, ModelFileError
+    try: clf = load_model(model)
+    except ModelFileError as e: raise RenderError(str(e)) from None
+    m = clf.meta
+    if m['arch'] != 'mlp' or m['n_in'] != 784 or m['output'] != 'softmax':
+        raise RenderError(f"{Path(model)}: the draw page runs the chapter's net on 28×28 digits, Linear(784, H) → ReLU → Linear(H, classes) "
+                          f"with softmax, but this model is {m['arch']} with {m['n_in']} inputs and {m['n_out']} {m['output']} "
+                          f"output{'s' if m['n_out'] > 1 else ''}: give a folder written by digitclf train --model mlp --out DIR")
+    l1, l2 = clf.net[0], clf.net[2]
+    acc = m.get('valid_accuracy')
+    d = dict(classes=clf.classes, hidden=l1.out_features, valid_accuracy=acc if isinstance(acc, (int, float)) else None,
+             w1=_b64(l1.weight), b1=_b64(l1.bias), w2=_b64(l2.weight), b2=_b64(l2.bias))
+    return ("// The chapter's simple net for draw.html, written by digitclf render. w1 is hidden×784 and w2 classes×hidden,\n"
+            "// as PyTorch stores them; the numbers are little-endian float32, in base64.\n"
+            f"window.DIGITCLF_MODEL = {json.dumps(d)};\n")
+
+# %% ../nbs/93_render.ipynb #d7a00016
+def _write_draw(out, js):
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    (out/'draw-model.js').write_text(js, encoding='utf-8')
+    (out/'draw.html').write_text(_DRAW_HTML.replace('/*PREPROCESS*/', _PREPROCESS_JS).replace('/*DRAW*/', _DRAW_JS), encoding='utf-8')
+    return out/'draw.html'
+
+def _trained_model_js():
+    "`draw_model_js` of the chapter's net, trained now on full MNIST in a temporary folder."
+    from digitclf.cli import train
+    from digitclf.data import mnist_full
+    with tempfile.TemporaryDirectory() as d:
+        train(data=mnist_full(), out=d, progress=False)
+        return draw_model_js(d)
+
+def render_draw_page(out,             # folder to write `draw.html` and `draw-model.js` into (created if needed)
+                     model=None,      # a model folder from `digitclf train --out`; None: train the chapter's net on full MNIST now
+                    ) -> Path:
+    "Write the draw-a-digit page, `out/draw.html`, and its weights, `out/draw-model.js`; return the page's path."
+    return _write_draw(out, draw_model_js(model) if model is not None else _trained_model_js())
+
 # %% ../nbs/93_render.ipynb #feb8bfac
 def _one(args):
     src, out, slow, timeout = args
@@ -125,6 +344,7 @@ table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;
 <body><h1>digitclf: the lessons</h1>
 <p>A companion to chapter 4 of <i>Deep Learning for Coders with fastai and PyTorch</i>: training a digit classifier from scratch.
 Each page below is a lesson notebook executed top to bottom in a Jupyter kernel. <a href="readme.html">About digitclf</a>.</p>
+<p><b><a href="draw.html">Draw a digit</a></b>: the chapter's net, trained on all of MNIST, reads your handwriting in your browser.</p>
 <table><tr><th>notebook</th><th>lesson</th><th>ran in</th></tr>
 {lines}</table><footer>{esc(stamp)}</footer></body></html>"""
 
@@ -132,12 +352,19 @@ def _share_cores(threads):
     "In a worker process: the kernels it starts use `threads` threads, unless the user chose otherwise."
     os.environ.setdefault('OMP_NUM_THREADS', threads)
 
-def render_site(out='_site', nbs=None, slow=False, jobs=2, timeout=600) -> list:
-    "Render every notebook of `nbs` (default: the lessons) into `out`, with an `index.html`; raises `RenderError` naming each failure."
+def render_site(out='_site',         # folder for the site (created if needed)
+                nbs=None,            # folder of notebooks (default: the lessons)
+                slow=False,          # also run cells marked `#| slow`
+                jobs=2,              # notebooks run at the same time
+                timeout=600,         # seconds one cell may run
+                model=None,          # model folder for the draw page (default: train the chapter's net on full MNIST)
+               ) -> list:
+    "Render every notebook of `nbs` into `out`, with `index.html` and the draw page; raises `RenderError` naming each failure."
     import torch
     from digitclf import __version__
     from digitclf.training import default_device
     fs = lesson_files(nbs)
+    js = draw_model_js(model) if model is not None else None     # refuse a bad model folder before the long part
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     todo = [(str(f), str(out), slow, timeout) for f in fs]
@@ -152,6 +379,7 @@ def render_site(out='_site', nbs=None, slow=False, jobs=2, timeout=600) -> list:
              f"Python {sys.version.split()[0]}, device {default_device()}{', offline (DIGITCLF_OFFLINE=' + offline + ')' if offline else ''}"
              f"{'' if slow else '; #| slow cells not run'}.")
     (out/'index.html').write_text(_index_html([r for r in ok if r['html'] != 'readme.html'], stamp), encoding='utf-8')
+    _write_draw(out, js or _trained_model_js())   # trained after the workers are done: they are forked from this process
     if failed: raise RenderError(f"{len(failed)} of {len(rows)} notebooks failed: " + '; '.join(failed))
     return rows
 
@@ -164,15 +392,18 @@ def _render_parser(sub):
     p.add_argument('--slow', action='store_true', help='also run cells marked #| slow')
     p.add_argument('--jobs', type=int, default=2, help='notebooks run at the same time (default 2)')
     p.add_argument('--timeout', type=int, default=600, help='seconds one cell may run (default 600)')
+    p.add_argument('--model', metavar='DIR', default=None,
+                   help='model folder for the draw page, from `digitclf train --out DIR` (default: train one on full MNIST, about 10 s)')
 
 def _run_render(a):
     from digitclf.cli import UsageError
     t = time.time()
-    try: rows = render_site(a.out, a.nbs, a.slow, max(1, a.jobs), a.timeout)
+    try: rows = render_site(a.out, a.nbs, a.slow, max(1, a.jobs), a.timeout, a.model)
     except FileNotFoundError as e: raise UsageError(str(e)) from None
     except RenderError as e:
         print(f"digitclf render: failed: {e}", file=sys.stderr); raise SystemExit(1)
     for r in rows: print(f"  {r['notebook']:32} {r['seconds']:6.1f} s  -> {Path(a.out)/r['html']}")
+    print(f"  {'draw a digit':32} {'':8}  -> {Path(a.out)/'draw.html'}")
     print(f"rendered {len(rows)} notebooks in {time.time() - t:.0f} s: open {Path(a.out)/'index.html'}")
 
 def _lessons_parser(sub):
