@@ -41,6 +41,7 @@ class BuildPyWithLessons(build_py):
         if getattr(self, 'editable_mode', False): return   # an editable install finds them in the checkout's nbs/
         src = here/cfg.get('nbs_path', 'nbs')
         dest = Path(self.build_lib)/cfg['lib_name']/'lessons'
+        shutil.rmtree(dest, ignore_errors=True)      # a reused build/ folder must not keep renamed or deleted lessons
         dest.mkdir(parents=True, exist_ok=True)
         for nb in sorted(src.glob('*.ipynb')): shutil.copy2(nb, dest/nb.name)
 
