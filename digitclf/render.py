@@ -9,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RenderError', 'lessons_path', 'lesson_files', 'copy_lessons', 'render_notebook', 'draw_model_js', 'render_draw_page',
-           'render_site', 'register']
+__all__ = ['RenderError', 'lessons_path', 'lesson_files', 'copy_lessons', 'site_links', 'render_notebook', 'draw_model_js',
+           'render_draw_page', 'render_site', 'register']
 
 # %% ../nbs/93_render.ipynb #f5dfeedb
 class RenderError(Exception):
@@ -62,6 +62,12 @@ def _title(nb, default):
 
 _WRAP_CSS = '<style>.jp-InputArea-editor pre, .jp-OutputArea-output pre {white-space: pre-wrap; overflow-wrap: anywhere}</style>'
 
+def site_links(html:str, # a page rendered from a notebook
+              ) -> str:
+    "Point the page's links to other lessons (`06_sgd_loop.ipynb#Mini-batches`) at their pages in the site (`06_sgd_loop.html#Mini-batches`)."
+    html = re.sub(r'href="index\.ipynb(#[^"]*)?"', lambda m: f'href="readme.html{m.group(1) or ""}"', html)
+    return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)
+
 def render_notebook(src, out_dir, slow=False, timeout=600, kernel='python3') -> dict:
     "Execute the notebook `src` in a real kernel and write `out_dir/<name>.html`; returns what the index needs."
     import nbformat
@@ -99,6 +105,7 @@ def render_notebook(src, out_dir, slow=False, timeout=600, kernel='python3') -> 
     title, desc = _title(nb, src.stem)
     body, _ = HTMLExporter(template_name='lab').from_notebook_node(nb, resources={'metadata': {'name': title}})
     body = body.replace('</head>', _WRAP_CSS + '</head>', 1)   # long lines wrap instead of running off the page
+    body = site_links(body)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = 'readme.html' if src.name == 'index.ipynb' else src.stem + '.html'
     (out_dir/name).write_text(body, encoding='utf-8')

@@ -110,7 +110,7 @@ def train_model(model, epochs, lr, dl, valid_dl, params=None, opt=None, prn=True
     if opt is None and params is None:
         if not isinstance(model, nn.Module): raise ValueError("pass `params` (or an `opt`) when the model is a plain function")
         params = list(model.parameters())
-    accs, pb = [], progress_bar(range(epochs), leave=False)
+    accs, pb = [], progress_bar(range(epochs))   # stays as a finished bar: epochs done and time taken
     try:
         for epoch in pb:
             if opt is None: train_epoch(model, lr, params, dl, loss_func)
@@ -123,7 +123,7 @@ def train_model(model, epochs, lr, dl, valid_dl, params=None, opt=None, prn=True
                 _check_loss(total, n, lr)
             accs.append(validate_epoch(model, valid_dl, metric))
     except Exception:
-        pb.on_interrupt()   # clears the bar (leave=False): no half-finished bar left behind
+        pb.on_interrupt()   # marks the bar as interrupted, then the error propagates
         raise
     if prn: print(*accs)   # once, after the progress bar: in a notebook, printing during it splits the line
     return accs

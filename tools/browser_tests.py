@@ -1,12 +1,16 @@
 #!/usr/bin/env python
 """Browser tests for digitclf, in a real Chromium driven by Playwright.
 
-    python tools/browser_tests.py [site] [--model DIR] [--shots DIR]
+    python tools/browser_tests.py [site] [lab] [lab7] [--model DIR] [--shots DIR] [--ipywidgets7-python PYTHON]
 
 site  the draw-a-digit page (`render_draw_page`), opened from file:// and served by `python -m http.server`:
       strokes of a 1, a 7 and a 0 drawn with the mouse must give the 28×28 image Python's `mnist_preprocess`
       gives for the page's own canvas (to 1e-5), the probabilities of the Python model (to 1e-4) and the
       right digits; clear, a blank canvas and a touch stroke work too.
+
+lab   `draw_digit` in a real JupyterLab 4 started on a free local port (tools/browser_lab.py), in this
+      environment (ipywidgets 8): draw a 1, the kernel receives it and shows the prediction; clear; touch.
+lab7  the same in another environment with ipywidgets 7.8 (the 7 API that Colab's 7.7.1 shares).
 
 Chromium is the system one (`/usr/bin/chromium`, or $DIGITCLF_CHROMIUM); Playwright's own browser downloads
 are never used. Without Chromium or Playwright the tests fail (exit status 1): they never skip silently.
@@ -204,7 +208,7 @@ def test_functions(browser, url, clf):
     return dx, dp
 
 
-def site(model=None, shots=None):
+def site(model=None, shots=None, ipywidgets7_python=None):
     "The draw-a-digit page, from file:// and over http."
     from playwright.sync_api import sync_playwright
     from digitclf.classifier import load_model
@@ -240,7 +244,26 @@ def site(model=None, shots=None):
           f"probabilities {max([r['dp'] for r in rows] + [funcs[1]]):.1e}")
 
 
-PARTS = {'site': site}
+def _lab(python, major, model):
+    "tools/browser_lab.py in the environment of `python`, which must have ipywidgets `major`."
+    cmd = [sys.executable, str(Path(__file__).with_name('browser_lab.py')), '--python', str(python), '--expect-ipywidgets', major]
+    if model: cmd += ['--model', str(model)]
+    r = subprocess.run(cmd)
+    check(r.returncode == 0, f"draw_digit in a real JupyterLab 4 with ipywidgets {major} ({python})")
+
+
+def lab(model=None, shots=None, ipywidgets7_python=None):
+    "The draw_digit widget in a real JupyterLab 4, in this environment (ipywidgets 8)."
+    _lab(sys.executable, '8', model)
+
+
+def lab7(model=None, shots=None, ipywidgets7_python=None):
+    "The draw_digit widget in a real JupyterLab 4, in an environment with ipywidgets 7.8 (the API Colab's 7.7.1 shares)."
+    if not ipywidgets7_python: raise Failed("lab7 needs --ipywidgets7-python PATH: the Python of an environment with digitclf and ipywidgets>=7.8,<8")
+    _lab(ipywidgets7_python, '7', model)
+
+
+PARTS = {'site': site, 'lab': lab, 'lab7': lab7}
 
 
 def main(argv=None) -> int:
@@ -248,15 +271,24 @@ def main(argv=None) -> int:
     ap.add_argument('parts', nargs='*', metavar='PART', help=f"which tests: {', '.join(PARTS)} (default: all)")
     ap.add_argument('--model', metavar='DIR', help='model folder from `digitclf train --out DIR` (default: train one on full MNIST, ~10 s)')
     ap.add_argument('--shots', metavar='DIR', help='write screenshots of the page here')
+    ap.add_argument('--ipywidgets7-python', metavar='PYTHON', help='for lab7: the Python of an environment with digitclf and ipywidgets 7.8')
     a = ap.parse_args(argv)
     bad = [x for x in a.parts if x not in PARTS]
     if bad: ap.error(f"unknown part {bad[0]!r}: choose from {', '.join(PARTS)}")
     need_browser()
     if a.shots: Path(a.shots).mkdir(parents=True, exist_ok=True)
-    failed = []
-    for name in a.parts or PARTS:
+    failed, parts = [], a.parts or [n for n in PARTS if n != 'lab7' or a.ipywidgets7_python]
+    if 'lab7' not in parts: print("== browser tests: lab7 not requested (give --ipywidgets7-python to test ipywidgets 7 too)")
+    tmp = tempfile.TemporaryDirectory()
+    if a.model is None:                          # one model for every part
+        from digitclf.cli import train
+        from digitclf.data import mnist_full
+        a.model = str(Path(tmp.name)/'model')
+        print(f"== training the chapter's net on full MNIST for the tests, into {a.model}", flush=True)
+        with contextlib.redirect_stdout(sys.stderr): train(data=mnist_full(), out=a.model, progress=False)
+    for name in parts:
         t = time.time(); print(f"== browser tests: {name}")
-        try: PARTS[name](model=a.model, shots=a.shots)
+        try: PARTS[name](model=a.model, shots=a.shots, ipywidgets7_python=a.ipywidgets7_python)
         except Exception as e:
             failed.append(name); print(f"  FAILED {name}: {type(e).__name__}: {e}")
         else: print(f"== {name}: passed in {time.time() - t:.0f} s")
