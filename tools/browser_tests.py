@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Browser tests for digitclf, in a real Chromium driven by Playwright.
 
-    python tools/browser_tests.py [site] [lab] [lab7] [--model DIR] [--shots DIR] [--ipywidgets7-python PYTHON]
+    python tools/browser_tests.py [site] [lab] [notebook7] [lab7] [--model DIR] [--shots DIR] [--ipywidgets7-python PYTHON]
 
 site  the draw-a-digit page (`render_draw_page`), opened from file:// and served by `python -m http.server`:
       strokes of a 1, a 7 and a 0 drawn with the mouse must give the 28×28 image Python's `mnist_preprocess`
@@ -10,7 +10,8 @@ site  the draw-a-digit page (`render_draw_page`), opened from file:// and served
 
 lab   `draw_digit` in a real JupyterLab 4 started on a free local port (tools/browser_lab.py), in this
       environment (ipywidgets 8): draw a 1, the kernel receives it and shows the prediction; clear; touch.
-lab7  the same in another environment with ipywidgets 7.8 (the 7 API that Colab's 7.7.1 shares).
+notebook7  the same in Notebook 7.
+lab7  the same in JupyterLab 4 in another environment with ipywidgets 7.8 (the 7 API that Colab's 7.7.1 shares).
 
 Chromium is the system one (`/usr/bin/chromium`, or $DIGITCLF_CHROMIUM); Playwright's own browser downloads
 are never used. Without Chromium or Playwright the tests fail (exit status 1): they never skip silently.
@@ -244,17 +245,22 @@ def site(model=None, shots=None, ipywidgets7_python=None):
           f"probabilities {max([r['dp'] for r in rows] + [funcs[1]]):.1e}")
 
 
-def _lab(python, major, model):
-    "tools/browser_lab.py in the environment of `python`, which must have ipywidgets `major`."
-    cmd = [sys.executable, str(Path(__file__).with_name('browser_lab.py')), '--python', str(python), '--expect-ipywidgets', major]
+def _lab(python, major, model, app='lab'):
+    "tools/browser_lab.py in the environment of `python`, which must have ipywidgets `major`, in JupyterLab 4 or Notebook 7 (`app`)."
+    cmd = [sys.executable, str(Path(__file__).with_name('browser_lab.py')), '--python', str(python), '--expect-ipywidgets', major, '--app', app]
     if model: cmd += ['--model', str(model)]
     r = subprocess.run(cmd)
-    check(r.returncode == 0, f"draw_digit in a real JupyterLab 4 with ipywidgets {major} ({python})")
+    check(r.returncode == 0, f"draw_digit in a real {'JupyterLab 4' if app == 'lab' else 'Notebook 7'} with ipywidgets {major} ({python})")
 
 
 def lab(model=None, shots=None, ipywidgets7_python=None):
     "The draw_digit widget in a real JupyterLab 4, in this environment (ipywidgets 8)."
     _lab(sys.executable, '8', model)
+
+
+def notebook7(model=None, shots=None, ipywidgets7_python=None):
+    "The draw_digit widget in a real Notebook 7, in this environment (ipywidgets 8)."
+    _lab(sys.executable, '8', model, app='notebook')
 
 
 def lab7(model=None, shots=None, ipywidgets7_python=None):
@@ -263,7 +269,7 @@ def lab7(model=None, shots=None, ipywidgets7_python=None):
     _lab(ipywidgets7_python, '7', model)
 
 
-PARTS = {'site': site, 'lab': lab, 'lab7': lab7}
+PARTS = {'site': site, 'lab': lab, 'notebook7': notebook7, 'lab7': lab7}
 
 
 def main(argv=None) -> int:
