@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #bac88deb
 from __future__ import annotations
-import contextlib, csv, functools, hashlib, importlib.resources, io, json, os, random, shutil, socket, time, uuid, warnings
+import contextlib, csv, functools, hashlib, importlib.resources, io, json, os, random, shutil, socket, sys, time, uuid, warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -42,6 +42,12 @@ def embedded_digits() -> dict:
     return _read_embedded(EMBEDDED)
 
 # %% ../nbs/00_data.ipynb #d71dd1fa
+def _messages():
+    "Where progress lines go: the cell's output in a notebook; stderr in a terminal, so `$(python -c 'print(mnist_full())')` is just the path."
+    try: from IPython import get_ipython
+    except ImportError: return sys.stderr
+    return sys.stdout if get_ipython() is not None else sys.stderr
+
 def _env_flag(name):
     "True/False for an environment variable set to 1/0 (yes/no, true/false, on/off); None when unset."
     v = os.environ.get(name, '').strip().lower()
@@ -131,7 +137,7 @@ def embedded_mnist(kind='sample', cache=None) -> Path:
     with _build_lock(cache, dest.name) as locked:
         if _cache_ok(dest): return dest   # another process finished it while we waited
         if dest.exists():
-            print(f"digitclf: the cache {dest} is incomplete or damaged; rebuilding it.")
+            print(f"digitclf: the cache {dest} is incomplete or damaged; rebuilding it.", file=_messages())
             trash = cache/f'.{dest.name}.broken-{uuid.uuid4().hex[:8]}'
             dest.rename(trash)
             shutil.rmtree(trash, ignore_errors=True)
@@ -195,7 +201,7 @@ def _mnist(kind, offline, cache, timeout):
     if path is None: path, src = embedded_mnist(kind, cache), "MNIST digits embedded in digitclf"
     n = _folder_stats(path, sizes=False)
     ntr, nva = (sum(v for k, v in n.items() if k.startswith(s + '/')) for s in (tr, va))
-    print(f"mnist_{kind}: {src}: {ntr + nva:,} images ({tr} {ntr:,}, {va} {nva:,}) in {path}")
+    print(f"mnist_{kind}: {src}: {ntr + nva:,} images ({tr} {ntr:,}, {va} {nva:,}) in {path}", file=_messages())
     return path
 
 def mnist_sample(offline: bool | None = None, cache: str | Path | None = None, timeout: float = 3.0) -> Path:
