@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 import matplotlib.pyplot as plt
 
 # %% auto #0
@@ -79,9 +79,13 @@ def _read_tensors(path, meta):
     from safetensors.torch import load as st_load
     fn = path/'model.safetensors'
     if not fn.is_file(): raise ModelFileError(f"{fn}: missing: {_FIX}")
+    if fn.stat().st_size > 500_000_000: raise ModelFileError(f"{fn}: {fn.stat().st_size:,} bytes is far too big for a digit classifier: {_FIX}")
     data = fn.read_bytes()
-    if data[:1] == b'\x80' or data[:2] == b'PK':     # a pickle (protocol 2+) or torch.save's zip of pickles
-        raise ModelFileError(f"{fn}: is a pickle or torch.save file, not safetensors; refusing to load it (unpickling can run code): {_FIX}")
+    n = int.from_bytes(data[:8], 'little')                    # safetensors: 8 bytes of header length, then a JSON header
+    if len(data) < 10 or n > len(data) - 8 or data[8:9] != b'{':
+        if data[:1] == b'\x80' or data[:2] == b'PK':             # a pickle (protocol 2+) or torch.save's zip of pickles
+            raise ModelFileError(f"{fn}: is a pickle or torch.save file, not safetensors; refusing to load it (unpickling can run code): {_FIX}")
+        raise ModelFileError(f"{fn}: not a safetensors file: {_FIX}")
     if hashlib.sha256(data).hexdigest() != meta['sha256']:
         raise ModelFileError(f"{fn}: does not match model.json (its SHA-256 differs), so it was changed, truncated or damaged: {_FIX}")
     try: return st_load(data)
@@ -94,17 +98,20 @@ def load_model(path,                 # a folder written by `save_model` or `digi
     if not path.is_dir(): raise ModelFileError(f"{path}: no such folder: give the folder that `digitclf train --out` wrote")
     meta = _read_meta(path)
     ts = _read_tensors(path, meta)
-    want = {k: list(v) for k, v in meta['tensors'].items()}
-    got = {k: list(v.shape) for k, v in ts.items()}
-    hid = meta.get('hidden') if meta['arch'] == 'mlp' else None
-    try: net = _build(meta['arch'], meta['n_in'], hid, meta['n_out'])
-    except TypeError: raise ModelFileError(f"{path/'model.json'}: an mlp needs a whole number of hidden units, not {hid!r}: {_FIX}") from None
-    expect = {f'l{i+1}.{k}': list(v.shape) for i, l in enumerate(_layers(net)[1]) for k, v in l.state_dict().items()}
-    if not (want == got == expect):
+    want, got = meta['tensors'], {k: list(v.shape) for k, v in ts.items()}
+    n_in, n_out, hid = meta['n_in'], meta['n_out'], meta.get('hidden') if meta['arch'] == 'mlp' else None
+    if n_in != 784 or not 1 <= n_out <= 1000 or (meta['arch'] == 'mlp' and not (isinstance(hid, int) and 1 <= hid <= 100_000)):
+        raise ModelFileError(f"{path/'model.json'}: {n_in} inputs, {hid} hidden units, {n_out} outputs is not a digitclf model "
+                             f"(784 inputs, at most 1000 outputs): {_FIX}")
+    if not all(isinstance(c, str) for c in meta['classes']): raise ModelFileError(f"{path/'model.json'}: class names must be strings: {_FIX}")
+    shapes = ({'l1.weight': [n_out, n_in], 'l1.bias': [n_out]} if meta['arch'] == 'linear' else
+              {'l1.weight': [hid, n_in], 'l1.bias': [hid], 'l2.weight': [n_out, hid], 'l2.bias': [n_out]})
+    if not (want == got == shapes):                            # checked before any tensor is allocated
         raise ModelFileError(f"{path}: the tensors' shapes {got} do not match model.json ({meta['arch']}, {meta['n_in']} inputs, "
                              f"{meta['n_out']} outputs): {_FIX}")
     if meta['n_out'] not in (1, len(meta['classes'])) or (meta['n_out'] == 1) != (meta['output'] == 'sigmoid'):
         raise ModelFileError(f"{path/'model.json'}: {len(meta['classes'])} classes do not fit {meta['n_out']} {meta['output']} outputs: {_FIX}")
+    net = _build(meta['arch'], n_in, hid, n_out)
     for i, l in enumerate(_layers(net)[1]): l.load_state_dict({k: ts[f'l{i+1}.{k}'] for k in ('weight', 'bias')})
     return Classifier(net.eval(), meta['classes'], meta)
 
@@ -118,7 +125,13 @@ def _grey(img) -> np.ndarray:
         fn = Path(img)
         try: img = Image.open(fn); img.load()
         except FileNotFoundError: raise FileNotFoundError(f"{fn}: no such file") from None
-        except (UnidentifiedImageError, OSError) as e: raise ValueError(f"{fn}: not an image that PIL can read ({type(e).__name__}): give a PNG, JPEG, ... file") from None
+        except PermissionError: raise PermissionError(f"{fn}: no permission to read it") from None
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
+            raise ValueError(f"{fn}: not an image that PIL can read ({type(e).__name__}): give a PNG, JPEG, ... file") from None
+        img = ImageOps.exif_transpose(img)                         # a phone photo's rotation tag
+    if isinstance(img, Image.Image) and img.mode in ('F', 'I') or isinstance(img, Image.Image) and img.mode.startswith('I;16'):
+        a16 = np.asarray(img, dtype=np.float64)                    # 16-bit PNGs (I;16, or I above 255) in 0-65535; F as floats
+        img = a16 / 65535 if img.mode.startswith('I;16') or (img.mode == 'I' and a16.max() > 255) else a16
     if isinstance(img, Image.Image):
         if img.mode in ('RGBA', 'LA', 'PA') or (img.mode == 'P' and 'transparency' in img.info):
             rgba = img.convert('RGBA'); paper = Image.new('RGBA', rgba.size, 'white')
@@ -132,6 +145,8 @@ def _grey(img) -> np.ndarray:
         if not np.isfinite(a).all(): raise ValueError("the image has NaN or infinite pixels")
         if a.ndim == 1 and a.size == 784: a = a.reshape(28, 28)
         if a.ndim == 3 and a.shape[0] == 1: a = a[0]
+        if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
+        if a.size and 1 < a.max() <= 1.001: a = np.clip(a, 0, 1)  # resampling overshoot, not a 0-255 image
         if a.size and a.max() > 1:
             if a.max() > 255 or a.min() < 0: raise ValueError(f"pixel values run from {a.min():g} to {a.max():g}: give 0-255 or 0-1")
             a = a / 255
@@ -178,7 +193,8 @@ def mnist_preprocess(img,            # a file path, PIL image, numpy array or te
     nh, nw = max(1, _round(h*s)), max(1, _round(w*s))
     small = _pool(_pool(crop, nh, 0), nw, 1)
     ys, xs = np.mgrid[:nh, :nw]
-    cy, cx = (small*ys).sum() / small.sum(), (small*xs).sum() / small.sum()
+    snap = lambda v: math.floor(v * 1e6 + 0.5) / 1e6     # sums in another order (JavaScript's) must not decide a tie
+    cy, cx = snap((small*ys).sum() / small.sum()), snap((small*xs).sum() / small.sum())
     t, l = _round(_CENTRE - cy), _round(_CENTRE - cx)
     out = np.zeros((_SIZE, _SIZE))
     r0, c0 = max(t, 0), max(l, 0)
@@ -190,11 +206,11 @@ def mnist_preprocess(img,            # a file path, PIL image, numpy array or te
 
 # %% ../nbs/13_use_classifier.ipynb #76ae9f7d
 def _is_batch(x):
-    "Is `x` several images? A list/tuple, or an array/tensor shaped (N, H, W), (N, 784), (N, H, W, C) or (N, 1, H, W)."
+    "Is `x` several images? A list/tuple, or an array/tensor shaped (N, H, W), (N, 784) or (N, H, W, C); colour is channels-last, (H, W, 3) is one image."
     if isinstance(x, (list, tuple)): return True
     if isinstance(x, (np.ndarray, torch.Tensor)):
         s = tuple(x.shape)
-        return len(s) == 4 or (len(s) == 3 and s[-1] not in (3, 4) and s[0] != 1) or (len(s) == 2 and s[-1] == 784 and s[0] != 28)
+        return len(s) == 4 or (len(s) == 3 and s[-1] not in (3, 4)) or (len(s) == 2 and s[-1] == 784)
     return False
 
 class Classifier:
@@ -213,6 +229,10 @@ class Classifier:
         if not preprocess and isinstance(x, (np.ndarray, torch.Tensor)) and _is_batch(x) and x.shape[-1] != 3:
             t = torch.as_tensor(x)                                   # a batch of 28×28 images: one vectorised conversion
             t = t.float() / 255 if t.dtype == torch.uint8 else t.float()
+            if not torch.isfinite(t).all(): raise ValueError("the images have NaN or infinite pixels")
+            if t.numel() and t.max() > 1.001:                        # the same range rules as one image at a time
+                if t.max() > 255 or t.min() < 0: raise ValueError(f"pixel values run from {t.min():g} to {t.max():g}: give 0-255 or 0-1")
+                t = t / 255
             if t[0].numel() != 784: raise ValueError(f"images of shape {tuple(t.shape[1:])}: with preprocess=False give 28×28 images (or preprocess them)")
             return t.reshape(len(t), 784)
         items = list(x) if _is_batch(x) else [x]
@@ -303,7 +323,10 @@ def honest_accuracy(clf:Classifier,   # the classifier to measure
     return dict(images=len(x), arrays=round(arrays, 4), pictures=round(pics, 4))
 
 # %% ../nbs/13_use_classifier.ipynb #60c7e9b0
-def predict_files(model_dir, files, top=1) -> tuple:
+def predict_files(model_dir,         # folder with model.json and model.safetensors
+                  files,             # image files to read
+                  top:int=1,         # how many of the likeliest classes to report per image
+                 ) -> tuple:
     "Predict every image file in `files` with the model in `model_dir`, in one forward pass: (results, errors), one dict or line per file."
     clf = load_model(model_dir)
     good, xs, errors = [], [], []
@@ -311,7 +334,7 @@ def predict_files(model_dir, files, top=1) -> tuple:
         try: xs.append(mnist_preprocess(f)); good.append(str(f))
         except (ValueError, TypeError, OSError) as e:
             msg = str(e)
-            errors.append(msg if msg.startswith(str(f)) else f"{f}: {msg}")
+            errors.append(msg if msg.startswith(str(Path(f))) else f"{f}: {msg}")
     res = []
     if xs:
         p = clf.probs_of(torch.stack(xs).view(len(xs), -1))

@@ -154,7 +154,8 @@ function mnistPreprocess(g, H, W) {
   }
   let tot = 0, sy = 0, sx = 0;                               // 5. centre of mass to (14, 14), whole pixels, clipped
   for (let i = 0; i < nh; i++) for (let j = 0; j < nw; j++) { const v = small[i * nw + j]; tot += v; sy += v * i; sx += v * j; }
-  const t = Math.floor(14 - sy / tot + 0.5), l = Math.floor(14 - sx / tot + 0.5), out = new Float64Array(784);
+  const snap = v => Math.floor(v * 1e6 + 0.5) / 1e6;        // as in Python: sums in another order must not decide a tie
+  const t = Math.floor(14 - snap(sy / tot) + 0.5), l = Math.floor(14 - snap(sx / tot) + 0.5), out = new Float64Array(784);
   for (let r = Math.max(t, 0); r < Math.min(t + nh, 28); r++)
     for (let c = Math.max(l, 0); c < Math.min(l + nw, 28); c++) out[r * 28 + c] = small[(r - t) * nw + c - l];
   return out;
