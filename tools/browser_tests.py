@@ -195,6 +195,10 @@ def test_functions(browser, url, clf):
     from digitclf.data import load_digits, mnist_full
     xs = load_digits(mnist_full())[2][:40]
     pics = [np.asarray(png_roundtrip(x), dtype=np.float64)/255 for x in xs]
+    for k in range(24):                      # straight strokes: their centre of mass falls exactly on a rounding tie
+        bar = np.ones((280, 280)); r0, c0 = 30 + 3*k, 100 + 5*k
+        bar[r0:r0 + 150 + 2*k, c0:c0 + 8 + k % 7] = 0.0
+        pics.append(bar)
     page = browser.new_page(); page.goto(url)
     page.wait_for_function('() => window.digitclf && window.digitclf.net', timeout=10000)
     got = page.evaluate("""ps => ps.map(p => { const d = window.digitclf, x = d.preprocess(p.g, p.h, p.w);
@@ -204,7 +208,7 @@ def test_functions(browser, url, clf):
     x_py = torch.stack([mnist_preprocess(p) for p in pics]).view(len(pics), 784)
     dx = float(np.abs(np.array([g[0] for g in got]) - x_py.numpy()).max())
     dp = float(np.abs(np.array([g[1] for g in got]) - clf.probs_of(x_py).numpy()).max())
-    check(dx < 1e-5 and dp < 1e-4, f"the page's preprocess and forward on {len(pics)} MNIST test digits (280×280 PNGs): "
+    check(dx < 1e-5 and dp < 1e-4, f"the page's preprocess and forward on {len(xs)} MNIST test digits (280×280 PNGs) and {len(pics) - len(xs)} straight strokes: "
                                    f"max differences {dx:.1e} (28×28), {dp:.1e} (probabilities)")
     return dx, dp
 
