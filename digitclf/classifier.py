@@ -45,6 +45,7 @@ def save_model(net:nn.Module,        # an `nn.Linear`, or `nn.Sequential(nn.Line
     arch, lins = _layers(net)
     classes = [str(c) for c in classes]
     n_in, n_out = lins[0].in_features, lins[-1].out_features
+    if n_in != 784: raise ValueError(f"the net reads {n_in} numbers, but a digit classifier reads 28×28 = 784 pixels: give it nn.Linear(784, ...) first")
     if n_out not in (1, len(classes)) or len(classes) < 2 or (n_out == 1 and len(classes) != 2):
         raise ValueError(f"the net has {n_out} output(s) but {len(classes)} classes were given: give one class name per output "
                          "(or two names for a single sigmoid output)")
