@@ -15,13 +15,13 @@ __all__ = ['show_solution', 'check_flatten_images', 'check_unflatten_images', 'c
 
 # %% ../nbs/11_exercises.ipynb #a611f9fc
 _REREAD = {   # exercise: (the lesson to reread, its section, the chapter's section)
-    'flatten_images':   ('02_pixel_similarity', 'Stacking the images', 'First Try: Pixel Similarity; The MNIST Loss Function'),
-    'unflatten_images': ('02_pixel_similarity', 'Stacking the images', 'First Try: Pixel Similarity; The MNIST Loss Function'),
+    'flatten_images':   ('02_pixel_similarity', 'Changing the shape: `view`, `reshape` and `unsqueeze`', 'First Try: Pixel Similarity; The MNIST Loss Function'),
+    'unflatten_images': ('02_pixel_similarity', 'Changing the shape: `view`, `reshape` and `unsqueeze`', 'First Try: Pixel Similarity; The MNIST Loss Function'),
     'mnist_loss':       ('05_mnist_loss', '`mnist_loss`', 'The MNIST Loss Function; Sigmoid'),
     'grad_by_hand':     ('05_mnist_loss', 'The chain rule by hand', 'Calculating Gradients'),
     'batch_accuracy':   ('06_sgd_loop', 'A metric: accuracy per batch', 'Putting It All Together'),
     'train_epoch':      ('06_sgd_loop', 'Gradients for one batch, and why they must be reset', 'Putting It All Together'),
-    'relu_fit':         ('07_learner', 'Adding a nonlinearity', 'Adding a Nonlinearity'),
+    'relu_fit':         ('07_learner', 'A sum of ReLUs can draw a curve', 'Adding a Nonlinearity'),
     'softmax':          ('09_all_digits', 'Softmax: ten scores into ten probabilities', 'beyond chapter 4; softmax is in chapter 5'),
 }
 
