@@ -30,7 +30,8 @@ min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 
 requirements = shlex.split(cfg.get('requirements', ''))
-dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+lessons_requirements = shlex.split(cfg.get('lessons_requirements', ''))   # nbdev's show_doc, with the pins it needs
+dev_requirements = lessons_requirements + shlex.split(cfg.get('dev_requirements', ''))   # [dev] includes [lessons]
 readme = here/'README.md'
 
 
@@ -65,7 +66,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={cfg['lib_name']: ['mnist.npz']},   # the embedded MNIST digits (tools/embed_mnist.py)
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'lessons': lessons_requirements, 'dev': dev_requirements},
     python_requires='>=' + min_python,
     long_description=readme.read_text(encoding='utf-8') if readme.exists() else cfg['description'],
     long_description_content_type='text/markdown',
