@@ -4,11 +4,12 @@
 
 # %% ../nbs/92_cli.ipynb #1951bc10
 from __future__ import annotations
-import argparse, inspect, json, math, sys, warnings
+import math, sys, warnings
 from pathlib import Path
+from typing import Literal
 
 # %% auto #0
-__all__ = ['SUBCOMMANDS', 'UsageError', 'train', 'main']
+__all__ = ['UsageError', 'train', 'main']
 
 # %% ../nbs/92_cli.ipynb #adf721d0
 class UsageError(Exception):
@@ -30,21 +31,22 @@ def _load(data):
               f"(first: {conv[0]})", file=sys.stderr)
     return Path(data), tx, ty, vx, vy, classes
 
-# %% ../nbs/92_cli.ipynb #0fb7b203
-def _history_png(history, fn, title):
-    import matplotlib
-    matplotlib.use('Agg', force=False)
-    import matplotlib.pyplot as plt
+# %% ../nbs/92_cli.ipynb #616030c0
+def _history_png(history:list, fn, title:str):
+    "Loss and accuracy by epoch as a PNG; drawn on a bare matplotlib Figure, so no pyplot state or backend is touched."
+    from matplotlib.figure import Figure
     ep = [h['epoch'] + 1 for h in history]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig = Figure(figsize=(9, 3.4)); a1, a2 = fig.subplots(1, 2)
     a1.plot(ep, [h['train_loss'] for h in history], marker='.', label='training')
     a1.plot(ep, [h['valid_loss'] for h in history], marker='.', label='validation')
     a1.set_xlabel('epoch'); a1.set_ylabel('loss'); a1.set_title('Loss'); a1.legend()
     a2.plot(ep, [h['metric'] for h in history], marker='.', color='tab:green')
     a2.set_xlabel('epoch'); a2.set_ylabel('accuracy'); a2.set_title('Validation accuracy')
-    fig.suptitle(title); fig.tight_layout(); fig.savefig(fn, dpi=100); plt.close(fig)
+    fig.suptitle(title); fig.tight_layout(); fig.savefig(fn, dpi=100)
 
-def _weights_png(model, classes, kind, fn):
+# %% ../nbs/92_cli.ipynb #4e69a330
+def _weights_png(model, classes:list, kind:str, fn):
+    "The first layer's weights as 28×28 maps, as a PNG."
     import matplotlib.pyplot as plt
     from digitclf.weights import show_weight_maps
     first = model if kind == 'linear' else model[0]
@@ -65,94 +67,91 @@ class _OneCycle:
                                                          pct_start=0.25, cycle_momentum=False)
     def after_batch(self, learn): self.sched.step()
 
-def train(data=None, model='mlp', epochs=8, lr=0.2, bs=128, hidden=128, momentum=0.9, seed=42, out='digitclf_run', progress=True, device=None):
-    "Train `model` ('linear' or 'mlp') on the folder `data` (default: `mnist_sample()`); write history.png, weights.png and the model (`load_model(out)` reads it) to `out`; return a summary."
-    import torch
-    from functools import partial
-    from torch import nn
-    from digitclf.training import TensorLoader, default_device, batch_accuracy
-    from digitclf.loss import mnist_loss
-    from digitclf.multiclass import cross_entropy, multi_accuracy
-    from digitclf.basic_learner import BasicLearner
-    from digitclf.weights import per_class_accuracy
-    from digitclf.classifier import save_model
-    if model not in ('linear', 'mlp'): raise UsageError(f"--model must be linear or mlp, not {model!r}")
+# %% ../nbs/92_cli.ipynb #6bda78d1
+_MODELS = ('linear', 'mlp')
+
+def _check_args(model, epochs, lr, bs, hidden, momentum):
+    "One `UsageError` line for the first argument of `train` that is out of range."
+    if model not in _MODELS: raise UsageError(f"--model must be {' or '.join(_MODELS)}, not {model!r}")
     for name, v in (('epochs', epochs), ('bs', bs), ('hidden', hidden)):
         if not isinstance(v, int) or v < 1: raise UsageError(f"--{name} must be a whole number of at least 1, not {v!r}")
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)): raise UsageError(f"--lr must be a positive, finite number, not {lr!r}")
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1): raise UsageError(f"--momentum must be a number from 0 up to (not including) 1, not {momentum!r}")
-    path, tx, ty, vx, vy, classes = _load(data)
-    binary = len(classes) == 2
-    device = default_device() if device is None else torch.device(device)
-    n_out = 1 if binary else len(classes)
-    if binary: ty, vy = ty.view(-1, 1), vy.view(-1, 1)     # the chapter's shapes: one 0/1 label per row
-    torch.manual_seed(seed)
-    net = nn.Linear(28*28, n_out) if model == 'linear' else nn.Sequential(nn.Linear(28*28, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
-    net = net.to(device)
+    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
+        raise UsageError(f"--momentum must be a number from 0 up to (not including) 1, not {momentum!r}")
+
+def _make_net(model:str, n_out:int, hidden:int):
+    "The linear model, or the chapter's simple net with `hidden` ReLU units."
+    from torch import nn
+    if model == 'linear': return nn.Linear(28*28, n_out)
+    return nn.Sequential(nn.Linear(28*28, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
+
+# %% ../nbs/92_cli.ipynb #485107f3
+def _fit(net, tx, ty, vx, vy, binary:bool, epochs, lr, bs, momentum, seed, progress, device):
+    "Train `net` with `BasicLearner` (SGD with momentum, one-cycle schedule); returns the learner."
+    import torch
+    from functools import partial
+    from digitclf.training import TensorLoader, batch_accuracy
+    from digitclf.loss import mnist_loss
+    from digitclf.multiclass import cross_entropy, multi_accuracy
+    from digitclf.basic_learner import BasicLearner
     dls = (TensorLoader(tx, ty, bs=bs, shuffle=True, device=device, seed=seed), TensorLoader(vx, vy, bs=1024, device=device))
     learn = BasicLearner(dls, net, loss_func=mnist_loss if binary else cross_entropy, metric=batch_accuracy if binary else multi_accuracy,
                          opt_func=partial(torch.optim.SGD, momentum=momentum), cbs=[_OneCycle()], progress=progress)
-    print(f"digitclf train: {model} on {len(tx):,} training and {len(vx):,} validation images, classes {', '.join(classes)}, "
-          f"{'sigmoid + mnist_loss' if binary else 'softmax + cross-entropy'}, {device}")
     try: learn.fit(epochs, lr)
     except FloatingPointError as e: raise UsageError(str(e)) from None
-    with torch.no_grad(): preds = net(vx.to(device)).cpu()
-    pca = per_class_accuracy(preds, vy)
+    return learn
+
+# %% ../nbs/92_cli.ipynb #a892a0ca
+def _save_run(net, learn, path, classes, model, out, vx, vy, device, settings:dict) -> dict:
+    "Write the figures and the model into `out`; return `train`'s summary."
+    import torch
+    from digitclf.weights import per_class_accuracy
+    from digitclf.classifier import save_model
+    with torch.no_grad(): pca = per_class_accuracy(net(vx.to(device)).cpu(), vy)
     out = Path(out)
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise UsageError(f"cannot create the output folder {out}: {e.strerror}") from None
     _history_png(learn.history, out/'history.png', f'{model} on {path.name}: {", ".join(classes)}')
     _weights_png(net, classes, model, out/'weights.png')
     acc = round(learn.history[-1]['metric'], 4)
-    save_model(net.cpu(), classes, out, valid_accuracy=acc, data=str(path), epochs=epochs, seed=seed)
-    return dict(data=str(path), classes=classes, model=model, train_images=len(tx), valid_images=len(vx),
-                epochs=epochs, lr=lr, momentum=momentum, bs=bs, hidden=hidden if model == 'mlp' else None, seed=seed, device=str(device),
-                valid_accuracy=acc,
+    save_model(net.cpu(), classes, out, valid_accuracy=acc, data=str(path), epochs=settings['epochs'], seed=settings['seed'])
+    return dict(data=str(path), classes=classes, model=model, **settings, valid_accuracy=acc,
                 per_class_accuracy={c: round(a, 4) for c, a in zip(classes, pca.tolist())},
                 history=[{k: round(v, 5) for k, v in h.items() if k != 'time'} for h in learn.history],
-                files=[str(out/'history.png'), str(out/'weights.png'), str(out/'model.safetensors'), str(out/'model.json')])
+                files=[str(out/f) for f in ('history.png', 'weights.png', 'model.safetensors', 'model.json')])
+
+# %% ../nbs/92_cli.ipynb #50d87326
+def train(data:str=None,           # a folder with train/ + valid/ or training/ + testing/ class sub-folders; or sample (the book's 3s and 7s) or full (all of MNIST); default sample
+          model:Literal[_MODELS]='mlp', # linear, or mlp: one hidden layer with ReLU
+          epochs:int=8,            # passes over the training set
+          lr:float=0.2,            # peak learning rate of the one-cycle schedule
+          bs:int=128,              # batch size
+          hidden:int=128,          # hidden units of the mlp
+          momentum:float=0.9,      # SGD momentum, 0 for the chapter's plain SGD
+          seed:int=42,             # random seed for the weights and the shuffling
+          out:str='digitclf_run',  # folder for history.png, weights.png, model.safetensors and model.json
+          progress:bool=True,      # show a progress bar and a table per epoch
+          device:str=None,         # 'cpu', 'cuda', ...; default: the GPU when there is one
+         ) -> dict:                # data, classes, settings, accuracy (overall, per class, per epoch) and the files written
+    "Train `model` on the folder `data`, write its figures and the model (`load_model(out)` reads it) to `out`; return a summary."
+    import torch
+    from digitclf.training import default_device
+    _check_args(model, epochs, lr, bs, hidden, momentum)
+    path, tx, ty, vx, vy, classes = _load(data)
+    binary, device = len(classes) == 2, default_device() if device is None else torch.device(device)
+    if binary: ty, vy = ty.view(-1, 1), vy.view(-1, 1)     # the chapter's shapes: one 0/1 label per row
+    torch.manual_seed(seed)
+    net = _make_net(model, 1 if binary else len(classes), hidden).to(device)
+    print(f"digitclf train: {model} on {len(tx):,} training and {len(vx):,} validation images, classes {', '.join(classes)}, "
+          f"{'sigmoid + mnist_loss' if binary else 'softmax + cross-entropy'}, {device}")
+    learn = _fit(net, tx, ty, vx, vy, binary, epochs, lr, bs, momentum, seed, progress, device)
+    return _save_run(net, learn, path, classes, model, out, vx, vy, device,
+                     dict(train_images=len(tx), valid_images=len(vx), epochs=epochs, lr=lr, momentum=momentum, bs=bs,
+                          hidden=hidden if model == 'mlp' else None, seed=seed, device=str(device)))
 
 # %% ../nbs/92_cli.ipynb #c4a83f9d
-def _train_parser(sub):
-    d = {k: v.default for k, v in inspect.signature(train).parameters.items()}   # the defaults, stated once: in train()
-    p = sub.add_parser('train', help='train a classifier on a folder in MNIST layout',
-                       description="Train a linear model or a one-hidden-layer net with the chapter's loop (SGD with momentum, one-cycle schedule).")
-    p.add_argument('--data', default=None, help='folder with train/ + valid/ or training/ + testing/ class sub-folders, or sample (the book\'s 3s and 7s, the default) or full (all of MNIST)')
-    p.add_argument('--model', choices=('linear', 'mlp'), default=d['model'], help=f"linear, or mlp: one hidden layer with ReLU (default {d['model']})")
-    p.add_argument('--epochs', type=int, default=d['epochs'], help=f"passes over the training set (default {d['epochs']})")
-    p.add_argument('--lr', type=float, default=d['lr'], help=f"peak learning rate of the one-cycle schedule (default {d['lr']})")
-    p.add_argument('--momentum', type=float, default=d['momentum'], help=f"SGD momentum, 0 for the chapter's plain SGD (default {d['momentum']})")
-    p.add_argument('--bs', type=int, default=d['bs'], help=f"batch size (default {d['bs']})")
-    p.add_argument('--hidden', type=int, default=d['hidden'], help=f"hidden units of the mlp (default {d['hidden']})")
-    p.add_argument('--seed', type=int, default=d['seed'], help=f"random seed for the weights and the shuffling (default {d['seed']})")
-    p.add_argument('--out', default=d['out'], help=f"folder for history.png, weights.png, model.safetensors and model.json (default ./{d['out']})")
-    p.add_argument('--json', action='store_true', help='end the output with a one-line JSON summary')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar or table')
-    return p
-
-def _run_train(a):
-    s = train(a.data, a.model, a.epochs, a.lr, a.bs, a.hidden, a.momentum, a.seed, a.out, progress=not a.no_progress)
-    print(f"validation accuracy {s['valid_accuracy']:.4f}; wrote {', '.join(s['files'])}")
-    if a.json: print(json.dumps(s))
-
-SUBCOMMANDS = {'train': (_train_parser, _run_train)}
-
-def main(argv=None):
-    "The `digitclf` command: `digitclf train ...`, `predict` (registered by `digitclf.classifier`), and `render` and `lessons` (by `digitclf.render`)."
-    from digitclf.render import register       # the site notebook (93_render) adds its subcommands
-    from digitclf.classifier import _register as register_predict   # and the classifier lesson adds `predict`
-    register(SUBCOMMANDS); register_predict(SUBCOMMANDS)
-    p = argparse.ArgumentParser(prog='digitclf', description='The digit classifier of chapter 4 of the fastai book, from a terminal.')
-    sub = p.add_subparsers(dest='command', metavar='COMMAND')
-    for make, _ in SUBCOMMANDS.values(): make(sub)
-    a = p.parse_args(argv)
-    if a.command is None: p.print_help(); return 2
-    warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated')   # torch's note about fastai internals: not the user's business
-    try: rc = SUBCOMMANDS[a.command][1](a)
-    except UsageError as e:
-        print(f"digitclf {a.command}: error: {e}", file=sys.stderr)
-        raise SystemExit(2)
-    except KeyboardInterrupt:
-        print(f"digitclf {a.command}: interrupted", file=sys.stderr)
-        raise SystemExit(130)
-    return rc or 0
+def main(argv:list=None, # the arguments after `digitclf`
+        ) -> int:        # the exit status
+    "Kept for old scripts: the `digitclf` command is `digitclf.commands.main`."
+    from digitclf.commands import main as _main
+    return _main(argv)
