@@ -1,6 +1,8 @@
 "digitclf: a tested, importable companion to chapter 4 of *Deep Learning for Coders with fastai and PyTorch*."
 __version__ = "0.1.0"
 
+# The lessons' modules, re-exported: `import digitclf` gives every function a lesson builds. The tools' modules
+# (bench, cli, render, commands) are not: import them by name, e.g. `from digitclf.cli import train`.
 from . import data, plotting, baseline, quadratic, rollercoaster, loss, training, learner, weights, multiclass, basic_learner, exercises, questionnaire, classifier
 from .data import *
 from .plotting import *
