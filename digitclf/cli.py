@@ -133,7 +133,7 @@ def train(data:str=None,           # a folder with train/ + valid/ or training/ 
           progress:bool=True,      # show a progress bar and a table per epoch
           device:str=None,         # 'cpu', 'cuda', ...; default: the GPU when there is one
          ) -> dict:                # data, classes, settings, accuracy (overall, per class, per epoch) and the files written
-    "Train `model` on the folder `data`, write its figures and the model (`load_model(out)` reads it) to `out`; return a summary."
+    "Train `model` on the folder `data`; write its figures and the model (`load_model` reads it) to `out`."
     import torch
     from digitclf.training import default_device
     _check_args(model, epochs, lr, bs, hidden, momentum)

@@ -16,11 +16,11 @@ __all__ = ['gd_path', 'plot_gd_path', 'quad', 'mk_quad', 'noise', 'add_noise', '
 
 # %% ../nbs/03_gradients.ipynb #d84ad87a
 def gd_path(f,               # the function to go down: takes a scalar tensor, returns a scalar tensor
-            x0:float,        # where to start
+            x0:float,        # where to start: the position at step 0
             lr:float,        # the learning rate
-            steps:int=10,    # how many steps to take
-            zero_grad=True,  # reset the gradient after each step; False lets gradients pile up
-           ) -> list:
+            steps:int=10,    # how many updates to make
+            zero_grad=True,  # reset the gradient after each update; False lets gradients pile up
+           ) -> list:        # the positions at steps 0 to `steps` (fewer if x stops being a finite number)
     "Positions visited by gradient descent on `f` from `x0` with learning rate `lr`: a list of `steps + 1` floats."
     if steps < 0: raise ValueError(f"steps must be 0 or more, got {steps}")
     x = torch.tensor(float(x0), requires_grad=True)
@@ -35,12 +35,13 @@ def gd_path(f,               # the function to go down: takes a scalar tensor, r
         if not math.isfinite(path[-1]): break
     return path
 
+# %% ../nbs/03_gradients.ipynb #28e3713f
 def plot_gd_path(f,            # the function the path went down
                  path:list,    # positions from `gd_path`
                  title=None,   # the axis title
                  ax=None,      # the axis to draw on; a new figure when None
                  xlim=None,    # (left, right) of the curve; by default the path's range plus a margin
-                ):
+                )->plt.Axes:   # the axis drawn on
     "Draw `f` and the points of a gradient-descent `path` joined in order (start in black); returns the axis."
     lo, hi = min(path), max(path)
     pad = max(0.5, 0.15*(hi - lo))
@@ -53,20 +54,35 @@ def plot_gd_path(f,            # the function the path went down
     return ax
 
 # %% ../nbs/03_gradients.ipynb #d737f32d
-def quad(a, b, c, x):
+def quad(a,  # the coefficient of x²
+         b,  # the coefficient of x
+         c,  # the constant term
+         x,  # where to evaluate it: a number or a tensor
+        ):
     "The quadratic `a*x**2 + b*x + c`, evaluated at `x`."
     return a*x**2 + b*x + c
 
-def mk_quad(a, b, c):
+def mk_quad(a,  # the coefficient of x²
+            b,  # the coefficient of x
+            c,  # the constant term
+           )->partial:  # a function of `x` alone
     "A function of `x` alone: `quad` with `a`, `b`, `c` fixed."
     return partial(quad, a, b, c)
 
-def noise(x, scale, rng=None):
-    "Normal noise of standard deviation `scale`, shaped like `x`, from NumPy's global generator (or `rng`): the course's `noise`."
+# %% ../nbs/03_gradients.ipynb #45b75e2a
+def noise(x,            # anything with a shape (a tensor or an array): the noise takes its shape
+          scale,        # the standard deviation
+          rng=None,     # a `np.random.RandomState` to draw from; None draws from NumPy's global generator
+         )->np.ndarray: # normal noise shaped like `x`
+    "Normal noise of standard deviation `scale`, shaped like `x`: the course's `noise`."
     return (np.random if rng is None else rng).normal(scale=scale, size=tuple(np.shape(x)))
 
-def add_noise(x, mult, add, seed=None):
-    "The course's `x*(1 + noise(x, mult)) + noise(x, add)` as a float64 tensor; `seed` draws from a private `RandomState(seed)`."
+def add_noise(x,          # the true values (a tensor, or anything `torch.as_tensor` takes)
+              mult,       # the standard deviation of the random factor: each value is scaled by 1 + noise
+              add,        # the standard deviation of the random offset added after the scaling
+              seed=None,  # draw from a private `np.random.RandomState(seed)`; None uses NumPy's global generator
+             )->torch.Tensor:  # `x*(1 + noise(x, mult)) + noise(x, add)`, float64 as in the course
+    "The course's noisy measurements: each value of `x` times a random factor near 1, plus a random offset."
     rng = None if seed is None else np.random.RandomState(seed)
     x = torch.as_tensor(x)
     scale = torch.as_tensor(1 + noise(x, mult, rng), device=x.device)   # drawn first, as in the course
@@ -74,23 +90,29 @@ def add_noise(x, mult, add, seed=None):
     return x*scale + shift
 
 # %% ../nbs/03_gradients.ipynb #b7084792
-def mae(preds, acts):
+def mae(preds,  # the predictions
+        acts,   # the actual (measured) values, the same shape as `preds`
+       )->torch.Tensor:  # a scalar: the mean absolute difference
     "Mean absolute error between predictions and actual values (shapes must match)."
     if preds.shape != acts.shape:
         raise ValueError(f"preds has shape {tuple(preds.shape)} but acts has {tuple(acts.shape)}: they must match, "
                          "or broadcasting would compare every prediction with every target")
     return (acts - preds).abs().mean()
 
-def quad_mae(params, x, y):
+def quad_mae(params,  # the coefficients (a, b, c): a tensor of three, or three numbers
+             x,       # the inputs
+             y,       # the measured values, the same shape as `x`
+            )->torch.Tensor:  # a scalar: the MAE of the quadratic's predictions
     "MAE of the quadratic with coefficients `params` = (a, b, c) on the data `x`, `y`."
     return mae(quad(*params, x), y)
 
 # %% ../nbs/03_gradients.ipynb #ed6940e8
 def plot_quad(params,      # the coefficients (a, b, c)
-              x, y,        # the data: inputs and measured values
+              x,           # the inputs
+              y,           # the measured values, the same shape as `x`
               ax=None,     # the axis to draw on; a new figure when None
               title=None,  # the title; by default the coefficients and their MAE
-             ):
+             )->plt.Axes:  # the axis drawn on
     "Scatter the data `x`, `y` and draw the quadratic with coefficients `params`, with its MAE in the title."
     a, b, c = (float(p) for p in params)
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
@@ -102,8 +124,15 @@ def plot_quad(params,      # the coefficients (a, b, c)
     return ax
 
 # %% ../nbs/03_gradients.ipynb #cb10b536
-def fit_quadratic(x, y, params=(1.1, 1.1, 1.1), lr=0.01, steps=10, zero_grad=True, prn=False):
-    "Fit (a, b, c) to `x`, `y` by gradient descent on `quad_mae`: returns the fitted params and the loss before each step."
+def fit_quadratic(x,                       # the inputs
+                  y,                       # the measured values, the same shape as `x`
+                  params=(1.1, 1.1, 1.1),  # (a, b, c) at step 0
+                  lr=0.01,                 # the learning rate
+                  steps=10,                # how many updates to make
+                  zero_grad=True,          # reset the gradient after each update; False lets gradients pile up
+                  prn=False,               # print the loss at each step as it is recorded
+                 )->tuple:  # (a, b, c) after `steps` updates, and `losses`: losses[k] is the loss at step k, k < steps
+    "Fit (a, b, c) to `x`, `y` by gradient descent on `quad_mae`: returns the fitted params and the loss at each step."
     abc = torch.tensor([float(p) for p in params], requires_grad=True)
     losses = []
     for i in range(steps):

@@ -12,7 +12,9 @@ import matplotlib.pyplot as plt
 __all__ = ['speed_data', 'f', 'mse', 'show_preds', 'apply_step']
 
 # %% ../nbs/04_rollercoaster.ipynb #ad3e21f9
-def speed_data(seed=42, n=20):
+def speed_data(seed=42,  # seeds a private generator: the same seed gives the same speeds
+               n=20,     # how many measurements, one a second from 0 to n - 1
+              )->tuple:  # (time, speed): two float tensors of length `n`
     "`(time, speed)`: `n` seconds and noisy speeds `randn*3 + 0.75*(time-9.5)**2 + 1`, repeatable with `seed`."
     g = torch.Generator().manual_seed(seed)
     time = torch.arange(0, n).float()
@@ -20,13 +22,17 @@ def speed_data(seed=42, n=20):
     return time, speed
 
 # %% ../nbs/04_rollercoaster.ipynb #48f45870
-def f(t, params):
+def f(t,       # the input: times, a number or a tensor of any shape
+      params,  # (a, b, c): a tensor of three, or three numbers
+     ):
     "The quadratic `a*t**2 + b*t + c` with `params` = (a, b, c)."
     if len(params) != 3: raise ValueError(f"params must hold 3 numbers (a, b, c), got {len(params)}")
     a, b, c = params
     return a*(t**2) + (b*t) + c
 
-def mse(preds, targets):
+def mse(preds,    # the predictions
+        targets,  # the measured values, the same shape as `preds`
+       )->torch.Tensor:  # a scalar: the mean of the squared differences
     "Mean squared error (not its square root); `preds` and `targets` must have the same shape."
     if preds.shape != targets.shape:
         raise ValueError(f"preds has shape {tuple(preds.shape)} but targets has {tuple(targets.shape)}: "
@@ -35,12 +41,13 @@ def mse(preds, targets):
 
 # %% ../nbs/04_rollercoaster.ipynb #04b94c50
 def show_preds(preds,        # the model's predictions, one per second
-               time, speed,  # the measurements: seconds and speeds
+               time,         # the seconds at which the speeds were measured
+               speed,        # the measured speeds
                ax=None,      # the axis to draw on; a new figure when None
                ylim=None,    # (bottom, top) of the speed axis
                title=None,   # the axis title
                legend=True,  # name the two series in a legend
-              ):
+              )->plt.Axes:   # the axis drawn on
     "Scatter measured `speed` (blue) and `preds` (red) against `time`; returns the axis."
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
     ax.scatter(time, speed, s=15, label='measured')
@@ -52,12 +59,13 @@ def show_preds(preds,        # the model's predictions, one per second
     return ax
 
 # %% ../nbs/04_rollercoaster.ipynb #4b960b55
-def apply_step(params,     # (a, b, c), a tensor created with `requires_grad_()`
-               time, speed,  # the data: every measurement is used in every step
+def apply_step(params,     # (a, b, c), a tensor created with `requires_grad_()`; updated in place
+               time,       # the inputs: every measurement is used in every step
+               speed,      # the measured speeds, one per entry of `time`
                lr:float,   # the learning rate
-               prn=True,   # print the loss
-              ):
-    "One gradient-descent step of the quadratic `f` on all of `time`, `speed`: predict, loss, backward, step, reset. Returns the predictions made before the step."
+               prn=True,   # print the loss (the loss before this update)
+              )->torch.Tensor:  # the predictions made before the update
+    "One gradient-descent step of `f` on all of `time`, `speed`: predict, loss, backward, update, reset the gradient."
     if not (params.requires_grad and params.is_leaf):
         raise ValueError("params must be a tensor created with requires_grad_() (a leaf of the graph), "
                          "e.g. `params = torch.randn(3).requires_grad_()`; a copy needs `.detach().clone().requires_grad_()`")
