@@ -8,18 +8,26 @@ import time
 import torch
 from torch import nn
 from fastprogress.fastprogress import master_bar, progress_bar
-from .training import BasicOptim, batch_accuracy, _check_loss
+from fastcore.basics import patch
+from .training import BasicOptim, batch_accuracy, train_epoch
 from .loss import mnist_loss
 
 # %% auto #0
 __all__ = ['BasicLearner', 'LossRecorder']
 
-# %% ../nbs/10_learner_from_scratch.ipynb #51c9ebc0
+# %% ../nbs/10_learner_from_scratch.ipynb #be197da0
 _EVENTS = ('before_fit', 'before_epoch', 'after_batch', 'after_epoch', 'after_fit')
 
 class BasicLearner:
-    "The chapter's training loop as an object: `fit(epochs, lr)` trains `model` on `dls` with `opt_func`, `loss_func` and `metric`, calling `cbs` at each stage."
-    def __init__(self, dls, model, loss_func=mnist_loss, metric=batch_accuracy, opt_func=BasicOptim, cbs=(), progress=True):
+    "The chapter's training loop as an object: `fit(epochs, lr)` trains `model` on `dls`, calling `cbs` as it goes."
+    def __init__(self, dls,             # (train_dl, valid_dl), or anything with `.train` and `.valid` (fastai's DataLoaders)
+                 model,                 # an nn.Module with parameters, e.g. nn.Linear(28*28, 1)
+                 loss_func=mnist_loss,  # (preds, targets) -> a scalar loss tensor
+                 metric=batch_accuracy, # (preds, targets) -> a 0-d tensor, measured on the validation set
+                 opt_func=BasicOptim,   # (params, lr) -> an optimiser with `step` and `zero_grad`; `fit` creates it
+                 cbs=(),                # callbacks: objects with methods named after events, e.g. `after_batch`
+                 progress=True,         # show progress bars and a table of the epochs while training
+                ):
         if hasattr(dls, 'train') and hasattr(dls, 'valid'): self.train_dl, self.valid_dl = dls.train, dls.valid
         else:
             try: self.train_dl, self.valid_dl = dls
@@ -32,55 +40,69 @@ class BasicLearner:
             if not any(hasattr(cb, e) for e in _EVENTS):
                 raise ValueError(f"{type(cb).__name__} is not a callback: give it at least one of the methods {', '.join(_EVENTS)}")
 
-    def __call__(self, event):
-        for cb in self.cbs:
-            f = getattr(cb, event, None)
-            if f is not None: f(self)
+# %% ../nbs/10_learner_from_scratch.ipynb #03b50ba1
+@patch
+def __call__(self:BasicLearner, event, # one of `_EVENTS`, e.g. 'after_batch'
+            ):
+    "Run the method `event` of every callback that has one, passing it the learner."
+    for cb in self.cbs:
+        f = getattr(cb, event, None)
+        if f is not None: f(self)
 
-    def one_batch(self, xb, yb):
-        "Steps 2 to 5 of SGD on one batch: predict, loss, gradients, step, reset."
-        self.loss = self.loss_func(self.model(xb), yb)
-        self.loss.backward()
-        self.opt.step(); self.opt.zero_grad()
+# %% ../nbs/10_learner_from_scratch.ipynb #c69d6e1d
+@patch
+def _after_batch(self:BasicLearner, xb, yb, loss):
+    "`train_epoch`'s `after_batch`: keep the batch and its loss, then run the `after_batch` callbacks."
+    self.xb, self.yb, self.loss = xb, yb, loss
+    self('after_batch')
 
-    def validate(self):
-        "Validation loss and metric, each averaged over images."
-        tot_loss = tot_metric = 0.; n = 0
-        self.model.eval()
-        with torch.no_grad():
-            for xb, yb in self.valid_dl:
-                preds, bs = self.model(xb), len(xb)
-                tot_loss += self.loss_func(preds, yb).item()*bs; tot_metric += float(self.metric(preds, yb))*bs; n += bs
-        if n == 0: raise ValueError("the validation loader yielded no batches: is the validation set empty?")
-        return tot_loss/n, tot_metric/n
+@patch
+def one_batch(self:BasicLearner, xb, # a batch of inputs
+              yb,                    # their targets
+             )->float:               # the batch's loss, before the step
+    "Steps 2 to 5 of SGD on one batch: predict, loss, gradients, step, reset; then the `after_batch` callbacks."
+    return train_epoch(self.model, self.lr, None, [(xb, yb)], self.loss_func, opt=self.opt, after_batch=self._after_batch)
 
-    def fit(self, epochs, lr):
-        "Train for `epochs` at learning rate `lr`; prints one row per epoch and returns `self.history`."
-        self.lr, self.epochs = lr, epochs
-        self.opt = self.opt_func(list(self.model.parameters()), lr)
-        mb = master_bar(range(epochs)) if self.progress else range(epochs)
-        names = ['epoch', 'train_loss', 'valid_loss', getattr(self.metric, '__name__', 'metric'), 'time']
-        if self.progress: mb.write(names, table=True)
-        self('before_fit')
-        for self.epoch in mb:
-            start, total, n = time.time(), 0., 0
-            self.model.train()
-            self('before_epoch')
-            batches = progress_bar(self.train_dl, parent=mb, leave=False) if self.progress else self.train_dl
-            for self.xb, self.yb in batches:
-                self.one_batch(self.xb, self.yb)
-                total, n = total + self.loss.detach(), n + 1
-                self('after_batch')
-            self.train_loss = _check_loss(total, n, lr)
-            self.valid_loss, self.valid_metric = self.validate()
-            row = dict(epoch=self.epoch, train_loss=self.train_loss, valid_loss=self.valid_loss,
-                       metric=self.valid_metric, time=time.time() - start)
-            self.history.append(row)
-            if self.progress: mb.write([str(self.epoch), f'{self.train_loss:.6f}', f'{self.valid_loss:.6f}',
-                                        f'{self.valid_metric:.6f}', f'{row["time"]:.2f}s'], table=True)
-            self('after_epoch')
-        self('after_fit')
-        return self.history
+# %% ../nbs/10_learner_from_scratch.ipynb #a0cdd2fa
+@patch
+def validate(self:BasicLearner)->tuple: # (valid_loss, valid_metric)
+    "Validation loss and metric, each averaged over images (a batch counts by its size), without gradients."
+    tot_loss = tot_metric = 0.; n = 0
+    self.model.eval()
+    with torch.no_grad():
+        for xb, yb in self.valid_dl:
+            preds, bs = self.model(xb), len(xb)
+            tot_loss += self.loss_func(preds, yb).item()*bs; tot_metric += float(self.metric(preds, yb))*bs; n += bs
+    if n == 0: raise ValueError("the validation loader yielded no batches: is the validation set empty?")
+    return tot_loss/n, tot_metric/n
+
+# %% ../nbs/10_learner_from_scratch.ipynb #9742b60e
+@patch
+def fit(self:BasicLearner, epochs, # how many passes over the training batches
+        lr,                        # the learning rate, handed to `opt_func`
+       )->list:                    # `self.history`: one dict per epoch
+    "Train for `epochs` at learning rate `lr`: each epoch `train_epoch`, then `validate`; prints one row per epoch."
+    self.lr, self.epochs = lr, epochs
+    self.opt = self.opt_func(list(self.model.parameters()), lr)
+    mb = master_bar(range(epochs)) if self.progress else range(epochs)
+    names = ['epoch', 'train_loss', 'valid_loss', getattr(self.metric, '__name__', 'metric'), 'time']
+    if self.progress: mb.write(names, table=True)
+    self('before_fit')
+    for self.epoch in mb:
+        start = time.time()
+        self.model.train()
+        self('before_epoch')
+        batches = progress_bar(self.train_dl, parent=mb, leave=False) if self.progress else self.train_dl
+        self.train_loss = train_epoch(self.model, lr, None, batches, self.loss_func, opt=self.opt, after_batch=self._after_batch)
+        self.valid_loss, self.valid_metric = self.validate()
+        row = dict(epoch=self.epoch, train_loss=self.train_loss, valid_loss=self.valid_loss,
+                   metric=self.valid_metric, time=time.time() - start)
+        self.history.append(row)
+        if self.progress: mb.write([str(self.epoch), f'{self.train_loss:.6f}', f'{self.valid_loss:.6f}',
+                                    f'{self.valid_metric:.6f}', f'{row["time"]:.2f}s'], table=True)
+        self('after_epoch')
+    self('after_fit')
+    return self.history
 
 # %% ../nbs/10_learner_from_scratch.ipynb #c53e860b
 class LossRecorder:

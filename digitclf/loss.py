@@ -10,29 +10,44 @@ import torch
 __all__ = ['init_params', 'linear1', 'sigmoid', 'mnist_loss']
 
 # %% ../nbs/05_mnist_loss.ipynb #13a86740
-def init_params(size, std=1.0, device=None):
-    "Random parameters of shape `size`, drawn from N(0, `std`²) with torch's global generator (on the CPU, so every device gets the same numbers), then moved to `device`, with gradients tracked."
+def init_params(size,        # the shape, e.g. (28*28, 1) for the weights or 1 for the bias
+                std=1.0,     # the standard deviation of the normal distribution they are drawn from
+                device=None, # where they go; drawn on the CPU first, so every device gets the same numbers
+               ):            # a leaf tensor that tracks gradients
+    "Random parameters of shape `size` from N(0, `std`²), drawn with torch's global generator (seed it to repeat)."
     return (torch.randn(size)*std).to(device).requires_grad_()
 
 # %% ../nbs/05_mnist_loss.ipynb #c0eb3af0
-def linear1(xb, weights, bias):
-    "A linear model: `xb @ weights + bias`, for a batch `xb` of flattened images (N, 784)."
+def linear1(xb,      # a batch of flattened images, (N, 784)
+            weights, # one weight per pixel, (784, 1)
+            bias,    # added to every score, (1,)
+           ):        # the scores, (N, 1)
+    "A linear model: `xb @ weights + bias`, one score per image."
     if xb.ndim != 2 or xb.shape[1] != weights.shape[0]:
         raise ValueError(f"xb has shape {tuple(xb.shape)} but weights has {tuple(weights.shape)}: xb must be (N, {weights.shape[0]}); "
                          "flatten images with `x.view(-1, 28*28)`")
     return xb@weights + bias
 
 # %% ../nbs/05_mnist_loss.ipynb #b9f1d451
-def sigmoid(x):
+def sigmoid(x, # any tensor of scores
+           ):  # the same shape, every value in (0, 1)
     "The logistic function `1/(1+exp(-x))`: maps any number into (0, 1)."
     return 1/(1 + torch.exp(-x))
 
 # %% ../nbs/05_mnist_loss.ipynb #7f2a209f
-def mnist_loss(predictions, targets):
-    "Mean over the batch of `1 - sigmoid(p)` for targets of 1 and `sigmoid(p)` for targets of 0; shapes must match."
-    if predictions.shape != targets.shape:
-        raise ValueError(f"predictions have shape {tuple(predictions.shape)} but targets have {tuple(targets.shape)}: they must match "
+def _check_binary_shapes(preds,   # the model's scores, e.g. (N, 1)
+                         targets, # the 0/1 labels: the same shape as `preds`
+                        ):
+    "Raise a `ValueError` that says how to line them up when `preds` and `targets` differ in shape."
+    if preds.shape != targets.shape:
+        raise ValueError(f"predictions have shape {tuple(preds.shape)} but targets have {tuple(targets.shape)}: they must match "
                          "(broadcasting them would compare every prediction with every target). "
                          "Use targets.view(-1, 1) or predictions.view(-1) to line them up.")
+
+def mnist_loss(predictions, # the model's scores, (N, 1)
+               targets,     # the 0/1 labels (1 for a 3), the same shape as `predictions`
+              ):            # the mean loss, a 0-d tensor
+    "Mean of `1 - sigmoid(p)` where the target is 1 and of `sigmoid(p)` where it is 0; shapes must match."
+    _check_binary_shapes(predictions, targets)
     predictions = predictions.sigmoid()
     return torch.where(targets == 1, 1 - predictions, predictions).mean()

@@ -9,15 +9,20 @@ import torch
 from torch import nn
 import matplotlib.pyplot as plt
 from fastprogress.fastprogress import progress_bar
-from .loss import mnist_loss, linear1, init_params
+from fastcore.basics import patch
+from .loss import mnist_loss, linear1, init_params, _check_binary_shapes
 
 # %% auto #0
 __all__ = ['calc_grad', 'train_epoch', 'batch_accuracy', 'validate_epoch', 'default_device', 'TensorLoader', 'BasicOptim',
            'train_model', 'plot_accuracy']
 
 # %% ../nbs/06_sgd_loop.ipynb #b0e68628
-def calc_grad(xb, yb, model, loss_func=mnist_loss):
-    "Predict `xb` with `model`, compute the loss (`mnist_loss` unless told otherwise) against `yb` and backpropagate; returns the loss."
+def calc_grad(xb,                   # a batch of images, e.g. (N, 784)
+              yb,                   # their labels, shaped like the model's output
+              model,                # a callable: xb -> predictions
+              loss_func=mnist_loss, # (preds, targets) -> a scalar loss tensor
+             ):                     # the loss; its gradients are now in each parameter's `.grad`
+    "Steps 2 to 4 of SGD for one batch: predict `xb`, compute the loss against `yb`, backpropagate."
     preds = model(xb)
     loss = loss_func(preds, yb)
     loss.backward()
@@ -33,44 +38,65 @@ def _check_loss(total, n, lr):
                                  "Try one ten times smaller.")
     return loss
 
-def train_epoch(model, lr, params, dl, loss_func=mnist_loss):
-    "One epoch of SGD: for each batch of `dl`, `calc_grad`, then `p -= p.grad*lr` and reset the gradient, for every `p` in `params`; returns the mean loss."
+# %% ../nbs/06_sgd_loop.ipynb #8b26ba04
+def train_epoch(model,                # a callable: a batch of images (N, 784) -> scores (N, 1)
+                lr,                   # the learning rate: each plain step moves a parameter by -lr * its gradient
+                params,               # the tensors to update (requires_grad=True); unused when `opt` is given
+                dl,                   # yields (xb, yb) mini-batches: a DataLoader, a TensorLoader, a list
+                loss_func=mnist_loss, # (preds, targets) -> a scalar loss tensor
+                opt=None,             # an optimiser: `opt.step(); opt.zero_grad()` instead of the plain step
+                after_batch=None,     # called as `after_batch(xb, yb, loss)` after each step
+               )->float:              # the mean training loss of the epoch
+    "One epoch of SGD over `dl`: for each batch, gradients, a step and a reset; returns the mean loss."
     total, n = 0., 0
     for xb, yb in dl:
         loss = calc_grad(xb, yb, model, loss_func)
-        for p in params:
-            p.data -= p.grad*lr
-            p.grad.zero_()
+        if opt is not None: opt.step(); opt.zero_grad()
+        else:
+            for p in params:
+                p.data -= p.grad*lr
+                p.grad.zero_()
         total, n = total + loss.detach(), n + 1   # summed on the loss's device: no GPU round trip per batch
+        if after_batch is not None: after_batch(xb, yb, loss)
     return _check_loss(total, n, lr)
 
 # %% ../nbs/06_sgd_loop.ipynb #767720c6
-def batch_accuracy(xb, yb):
-    "Fraction of scores `xb` whose sigmoid is on the right side of 0.5 for the 0/1 labels `yb` (same shapes)."
-    if xb.shape != yb.shape:
-        raise ValueError(f"predictions have shape {tuple(xb.shape)} but targets have {tuple(yb.shape)}: they must match "
-                         "(`==` would broadcast them into a table). Use yb.view(-1, 1) or xb.view(-1).")
+def batch_accuracy(xb, # the model's scores, (N, 1)
+                   yb, # the 0/1 labels, the same shape as `xb`
+                  ):   # the fraction right, as a 0-d tensor
+    "Fraction of scores `xb` whose sigmoid is on the right side of 0.5 for the labels `yb`."
+    _check_binary_shapes(xb, yb)
     preds = xb.sigmoid()
     correct = (preds > 0.5) == yb
     return correct.float().mean()
 
-def validate_epoch(model, valid_dl, metric=batch_accuracy):
-    "Mean of `metric` (`batch_accuracy` unless told otherwise) over the batches of `valid_dl`, rounded to 4 digits, as a Python float."
+def validate_epoch(model,                 # a callable: xb -> predictions
+                   valid_dl,              # yields (xb, yb) validation batches
+                   metric=batch_accuracy, # (preds, targets) -> a 0-d tensor
+                  )->float:               # the mean over the batches, rounded to 4 digits
+    "Mean of `metric` over the batches of `valid_dl` (each batch counts the same), without gradients."
     with torch.no_grad(): accs = [metric(model(xb), yb) for xb, yb in valid_dl]
     if not accs: raise ValueError("valid_dl yielded no batches: is the validation set empty?")
     return round(torch.stack(accs).mean().item(), 4)
 
 # %% ../nbs/06_sgd_loop.ipynb #5df2d3d6
-def default_device() -> torch.device:
+def default_device() -> torch.device: # where `TensorLoader` puts the data by default
     "The GPU when PyTorch can use one (CUDA, then Apple's MPS), else the CPU."
     if torch.cuda.is_available(): return torch.device('cuda')
     mps = getattr(torch.backends, 'mps', None)
     if mps is not None and mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
+# %% ../nbs/06_sgd_loop.ipynb #fd98fc08
 class TensorLoader:
-    "Mini-batches `(xb, yb)` sliced from the tensors `x` and `y` (moved once to `device`), in a new order every pass when `shuffle`."
-    def __init__(self, x, y, bs=256, shuffle=False, device=None, seed=None):
+    "Mini-batches `(xb, yb)` sliced from the tensors `x` and `y`, moved once to `device`; reshuffled per pass if asked."
+    def __init__(self, x,       # the images, e.g. (N, 784)
+                 y,             # their labels: one row per image
+                 bs=256,        # the batch size (the last batch may be smaller)
+                 shuffle=False, # deal the rows in a new random order every pass
+                 device=None,   # where the tensors go, once: None picks `default_device()`
+                 seed=None,     # seeds the shuffling; None: torch's global generator
+                ):
         if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
             raise TypeError(f"x and y must be tensors, not {type(x).__name__} and {type(y).__name__}: "
                             "pass the tensors themselves (e.g. from `load_3s_and_7s`), not a list of pairs")
@@ -81,21 +107,27 @@ class TensorLoader:
         self.x, self.y, self.bs, self.shuffle = x.to(self.device), y.to(self.device), bs, shuffle
         self.rng = None if seed is None else torch.Generator().manual_seed(seed)   # None: torch's global generator
     def __len__(self): return math.ceil(len(self.x)/self.bs)
-    def __iter__(self):
-        if not self.shuffle:   # each batch is a view of the tensors: nothing is copied
-            for i in range(0, len(self.x), self.bs): yield self.x[i:i+self.bs], self.y[i:i+self.bs]
-            return
-        idx = torch.randperm(len(self.x), generator=self.rng).to(self.device)
-        for i in range(0, len(idx), self.bs):   # gather one batch at a time: small copies that stay in the CPU's cache
-            j = idx[i:i+self.bs]
-            yield self.x.index_select(0, j), self.y.index_select(0, j)
     def __repr__(self):
         return f"TensorLoader({len(self.x):,} items, bs={self.bs}: {len(self)} batches, shuffle={self.shuffle}, device={self.device.type})"
+
+# %% ../nbs/06_sgd_loop.ipynb #416ddc40
+@patch
+def __iter__(self:TensorLoader):
+    "The batches of one pass: views of the tensors in order, or rows gathered in a fresh random order when shuffling."
+    if not self.shuffle:   # each batch is a view of the tensors: nothing is copied
+        for i in range(0, len(self.x), self.bs): yield self.x[i:i+self.bs], self.y[i:i+self.bs]
+        return
+    idx = torch.randperm(len(self.x), generator=self.rng).to(self.device)
+    for i in range(0, len(idx), self.bs):   # gather one batch at a time: small copies that stay in the CPU's cache
+        j = idx[i:i+self.bs]
+        yield self.x.index_select(0, j), self.y.index_select(0, j)
 
 # %% ../nbs/06_sgd_loop.ipynb #c24796e3
 class BasicOptim:
     "Plain SGD: `step` moves each parameter by `-lr * grad`; `zero_grad` clears the gradients."
-    def __init__(self, params, lr):
+    def __init__(self, params, # the tensors to update, e.g. `model.parameters()`
+                 lr,           # the learning rate
+                ):
         self.params, self.lr = list(params), lr
         if not self.params: raise ValueError("BasicOptim got no parameters: pass e.g. model.parameters()")
     def step(self, *args, **kwargs):
@@ -105,31 +137,39 @@ class BasicOptim:
         for p in self.params: p.grad = None
 
 # %% ../nbs/06_sgd_loop.ipynb #c52f6681
-def train_model(model, epochs, lr, dl, valid_dl, params=None, opt=None, prn=True, loss_func=mnist_loss, metric=batch_accuracy):
-    "Train `model` for `epochs` on `dl` (with `opt`, or plain SGD on `params`), returning the validation `metric` after each epoch."
+def train_model(model,                 # a callable: xb -> predictions; an nn.Module if neither `params` nor `opt` is given
+                epochs,                # how many passes over `dl`
+                lr,                    # the learning rate of the plain step on `params` (an `opt` has its own)
+                dl,                    # yields the (xb, yb) training batches
+                valid_dl,              # yields the validation batches, measured after every epoch
+                params=None,           # the tensors the plain step updates; default: `model.parameters()`
+                opt=None,              # an optimiser to step with instead
+                prn=True,              # show a progress bar and print the accuracies at the end; False: silent
+                loss_func=mnist_loss,  # (preds, targets) -> a scalar loss tensor
+                metric=batch_accuracy, # (preds, targets) -> a 0-d tensor
+               )->list:                # the validation `metric` after each epoch
+    "Train `model` for `epochs` calls of `train_epoch`; returns the validation `metric` after each epoch."
     if opt is None and params is None:
         if not isinstance(model, nn.Module): raise ValueError("pass `params` (or an `opt`) when the model is a plain function")
         params = list(model.parameters())
-    accs, pb = [], progress_bar(range(epochs))   # stays as a finished bar: epochs done and time taken
+    accs = []
+    pb = progress_bar(range(epochs)) if prn else range(epochs)   # the bar stays, finished: epochs done and time taken
     try:
         for epoch in pb:
-            if opt is None: train_epoch(model, lr, params, dl, loss_func)
-            else:
-                total, n = 0., 0
-                for xb, yb in dl:
-                    total, n = total + calc_grad(xb, yb, model, loss_func).detach(), n + 1
-                    opt.step()
-                    opt.zero_grad()
-                _check_loss(total, n, lr)
+            train_epoch(model, lr, params, dl, loss_func, opt=opt)
             accs.append(validate_epoch(model, valid_dl, metric))
     except Exception:
-        pb.on_interrupt()   # marks the bar as interrupted, then the error propagates
+        if prn: pb.on_interrupt()   # marks the bar as interrupted, then the error propagates
         raise
     if prn: print(*accs)   # once, after the progress bar: in a notebook, printing during it splits the line
     return accs
 
-def plot_accuracy(histories, ax=None, title='Validation accuracy by epoch'):
-    "Plot one or more accuracy histories, given as `{label: [acc per epoch]}`; returns the axis."
+# %% ../nbs/06_sgd_loop.ipynb #2b253047
+def plot_accuracy(histories,                            # `{label: [accuracy after each epoch]}`, one line per label
+                  ax=None,                              # a matplotlib axis to draw on; None: a new figure
+                  title='Validation accuracy by epoch', # the axis title
+                 ):                                     # the axis
+    "Plot one or more accuracy histories against the epoch number, with a legend."
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.5))
     for label, accs in histories.items(): ax.plot(range(1, len(accs) + 1), accs, marker='.', label=label)
     ax.set_xlabel('epoch'); ax.set_ylabel('accuracy'); ax.set_title(title); ax.legend()
