@@ -7,14 +7,18 @@ from __future__ import annotations
 import argparse, json, os, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import torch
-from .loss import init_params, linear1, mnist_loss
+from .loss import init_params, linear1
 from .training import TensorLoader, train_epoch, default_device
+from .exercises import _sol_train_epoch   # the book's epoch, exactly as the exercises' solution writes it
 
 # %% auto #0
 __all__ = ['time_ms', 'loop_times', 'import_times', 'suite_times', 'load_times', 'race', 'predict_times', 'report', 'main']
 
 # %% ../nbs/90_bench.ipynb #c0e4475d
-def time_ms(fn, repeat=5, warmup=1) -> float:
+def time_ms(fn,            # called with no arguments
+            repeat:int=5,  # timed calls; the fastest counts
+            warmup:int=1,  # untimed calls first (caches, lazy set-up)
+           )->float:       # milliseconds
     "Fastest of `repeat` timed calls of `fn()` (after `warmup` untimed ones), in milliseconds."
     if repeat < 1: raise ValueError(f"repeat must be at least 1, not {repeat}")
     for _ in range(warmup): fn()
@@ -23,49 +27,46 @@ def time_ms(fn, repeat=5, warmup=1) -> float:
         t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
     return 1000*min(times)
 
-# %% ../nbs/90_bench.ipynb #ba0158e9
-def _book_train_epoch(model, lr, params, dl):
-    "The book's epoch: no loss check, no returned loss."
-    for xb, yb in dl:
-        loss = mnist_loss(model(xb), yb)
-        loss.backward()
-        for p in params:
-            p.data -= p.grad*lr
-            p.grad.zero_()
+# %% ../nbs/90_bench.ipynb #ddcdc822
+class _OnDevice:
+    "The batches of `dl`, made on the CPU as in the book, each copied to `device`."
+    def __init__(self, dl, device): self.dl, self.device = dl, device
+    def __iter__(self): return ((xb.to(self.device), yb.to(self.device)) for xb, yb in self.dl)
 
-def loop_times(n=12396, bs=256, device=None, repeat=5) -> dict:
-    "Milliseconds per epoch of the book's loop, digitclf's loop and the two floors, on random data of shape (`n`, 784)."
+def _loop_jobs(x, y, bs, device):
+    "One function per loop, by name: each trains the chapter's linear model for one epoch over (`x`, `y`)."
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message=r'.*torch\.jit\.script.*deprecated')   # raised inside fastai's imports
         from fastai.data.load import DataLoader as FastaiDataLoader
     from torch.utils.data import DataLoader
-    device = default_device() if device is None else torch.device(device)
-    g = torch.Generator().manual_seed(0)
-    x, y = torch.rand(n, 28*28, generator=g), torch.randint(0, 2, (n, 1), generator=g)
     torch.manual_seed(0)
     w, b = init_params((28*28, 1), device=device), init_params(1, device=device)
     def model(xb): return linear1(xb, w, b)
-    def sync():
-        if device.type == 'cuda': torch.cuda.synchronize()
     def job(epoch, dl):
-        def f(): epoch(model, 1., (w, b), dl); sync()
+        def f():
+            epoch(model, 1., (w, b), dl)
+            if device.type == 'cuda': torch.cuda.synchronize()
         return f
-    def to_dev(dl):   # the book's batches are made on the CPU; on a GPU each one is copied over
-        for xb, yb in dl: yield xb.to(device), yb.to(device)
-    class OnDevice:
-        def __init__(self, dl): self.dl = dl
-        def __iter__(self): return to_dev(self.dl)
-    pairs = list(zip(x, y))
-    xd, yd = x.to(device), y.to(device)
-    sliced = [(xd[i:i+bs], yd[i:i+bs]) for i in range(0, n, bs)]
-    jobs = {
-        'book: fastai DataLoader': job(_book_train_epoch, OnDevice(FastaiDataLoader(pairs, bs=bs))),
-        'book: torch DataLoader': job(_book_train_epoch, OnDevice(DataLoader(pairs, batch_size=bs))),
-        'digitclf: TensorLoader': job(train_epoch, TensorLoader(x, y, bs=bs, device=device)),
-        'digitclf: TensorLoader, shuffled': job(train_epoch, TensorLoader(x, y, bs=bs, shuffle=True, device=device, seed=0)),
-        'floor: pre-sliced batches': job(_book_train_epoch, sliced),
-        'floor: one matmul per epoch': job(_book_train_epoch, [(xd, yd)]),
-    }
+    pairs, xd, yd = list(zip(x, y)), x.to(device), y.to(device)
+    sliced = [(xd[i:i+bs], yd[i:i+bs]) for i in range(0, len(x), bs)]
+    return {'book: fastai DataLoader': job(_sol_train_epoch, _OnDevice(FastaiDataLoader(pairs, bs=bs), device)),
+            'book: torch DataLoader': job(_sol_train_epoch, _OnDevice(DataLoader(pairs, batch_size=bs), device)),
+            'digitclf: TensorLoader': job(train_epoch, TensorLoader(x, y, bs=bs, device=device)),
+            'digitclf: TensorLoader, shuffled': job(train_epoch, TensorLoader(x, y, bs=bs, shuffle=True, device=device, seed=0)),
+            'floor: pre-sliced batches': job(_sol_train_epoch, sliced),
+            'floor: one matmul per epoch': job(_sol_train_epoch, [(xd, yd)])}
+
+# %% ../nbs/90_bench.ipynb #ba0158e9
+def loop_times(n:int=12396,                        # training images: random (n, 784) pixels and 0/1 labels (MNIST_SAMPLE has 12,396)
+               bs:int=256,                         # batch size, as in the book
+               device:str|torch.device|None=None,  # 'cpu', 'cuda' or a torch.device; default: the GPU when there is one
+               repeat:int=5,                       # timed rounds; each loop keeps its fastest epoch
+              )->dict:                             # milliseconds per epoch, by loop
+    "Milliseconds per epoch of the book's loop, digitclf's loop and the two floors, on random data of shape (`n`, 784)."
+    device = default_device() if device is None else torch.device(device)
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(n, 28*28, generator=g), torch.randint(0, 2, (n, 1), generator=g)
+    jobs = _loop_jobs(x, y, bs, device)
     for f in jobs.values(): f()                  # warm-up
     best = {k: float('inf') for k in jobs}
     for _ in range(repeat):                      # in turns, so a busy moment slows every loop alike
@@ -73,7 +74,9 @@ def loop_times(n=12396, bs=256, device=None, repeat=5) -> dict:
     return best
 
 # %% ../nbs/90_bench.ipynb #fe4b68bf
-def import_times(modules=('torch', 'digitclf'), repeat=3) -> dict:
+def import_times(modules=('torch', 'digitclf'),  # names of modules, each imported in its own fresh Python
+                 repeat:int=3,                    # fresh processes per module; the fastest counts
+                )->dict:                          # seconds, by module
     "Fastest of `repeat` wall times (seconds) to import each module in a fresh Python process."
     out = {}
     for m in modules:
@@ -99,8 +102,12 @@ for f in sys.argv[2:]:
 print(json.dumps(out))
 '''
 
-def suite_times(nbs=None, flags=None, whole=True) -> dict:
-    "Seconds per notebook in `nbs` (default: the project's notebooks) run one by one as `nbdev_test` does, plus the whole parallel run when `whole`."
+# %% ../nbs/90_bench.ipynb #155cfebb
+def suite_times(nbs:str|Path|None=None,  # a folder of notebooks; default: the nbdev project's (it needs a checkout)
+                flags:str|None=None,     # space-separated flags of cells to skip, as `tst_flags`; default: the project's
+                whole:bool=True,         # also time the whole `nbdev_test` run, notebooks in parallel
+               )->dict:                  # {'notebooks': {name: [seconds, passed]}}, plus 'nbdev_test' (s) and 'nbdev_test_ok' if whole
+    "Seconds per notebook, each run alone as `nbdev_test` runs it, and of the whole parallel `nbdev_test` run."
     if nbs is None or flags is None:
         from nbdev.config import get_config
         try: cfg = get_config()
@@ -122,7 +129,8 @@ def suite_times(nbs=None, flags=None, whole=True) -> dict:
     return res
 
 # %% ../nbs/90_bench.ipynb #9d34ba46
-def load_times(repeat=3) -> dict:
+def load_times(repeat:int=3,  # timed loads of each; the fastest counts
+              )->dict:        # seconds: {'sample': ..., 'full': ...}
     "Fastest of `repeat` warm loads (seconds): `load_3s_and_7s(mnist_sample())` and `load_digits(mnist_full())`."
     from digitclf.data import mnist_sample, mnist_full, load_3s_and_7s, load_digits
     sample, full = mnist_sample(), mnist_full()
@@ -130,8 +138,12 @@ def load_times(repeat=3) -> dict:
     return {'sample': time_ms(lambda: load_3s_and_7s(sample), repeat, 0)/1000, 'full': time_ms(lambda: load_digits(full), repeat, 0)/1000}
 
 # %% ../nbs/90_bench.ipynb #cde44a52
-def race(data=None, sk_iter=20, train_args=(), out=None) -> dict:
-    "Accuracy and seconds of scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)` (fit only) and of the `digitclf train` command (whole run) on `data` (default: `mnist_full()`); its model is kept in `out` if given."
+def race(data:str|Path|None=None,  # a folder in MNIST's layout; default: `mnist_full()`
+         sk_iter:int=20,            # passes for scikit-learn's `MLPClassifier((128,), max_iter=sk_iter)`
+         train_args:tuple=(),       # more arguments for `digitclf train`, e.g. ('--epochs', 1)
+         out:str|Path|None=None,    # a folder to keep digitclf's model in; default: a temporary one, removed after
+        )->dict:                    # {contender: (accuracy on the test split, seconds)}, scikit-learn first
+    "Accuracy and seconds of scikit-learn's MLP (fit only) and of the whole `digitclf train` command on `data`."
     try: from sklearn.neural_network import MLPClassifier
     except ImportError: raise ImportError("the race needs scikit-learn: pip install -e '.[dev]' (or pip install scikit-learn)") from None
     from sklearn.exceptions import ConvergenceWarning
@@ -155,8 +167,12 @@ def race(data=None, sk_iter=20, train_args=(), out=None) -> dict:
             'digitclf train (defaults), whole command': (round(ours_acc, 4), round(ours_s, 2))}
 
 # %% ../nbs/90_bench.ipynb #927554bd
-def predict_times(model_dir, data=None, n=None, repeat=3) -> dict:
-    "Accuracy and speed of the model in `model_dir` on the test split of `data` (default `mnist_full()`), first `n` images (default all)."
+def predict_times(model_dir:str|Path,       # the folder `digitclf train` saved its model in
+                  data:str|Path|None=None, # a folder in MNIST's layout whose test split is used; default: `mnist_full()`
+                  n:int|None=None,         # use only the first `n` test images; default: all
+                  repeat:int=3,            # timed batch predictions; the fastest counts (one drawing: fastest of 20)
+                 )->dict:                  # `honest_accuracy`'s dict plus predict_s, pictures_s (seconds) and drawing_ms
+    "Accuracy of the model in `model_dir` on test images as arrays and as pictures, and how fast it predicts."
     from digitclf.classifier import load_model, honest_accuracy, png_roundtrip, mnist_preprocess
     from digitclf.data import mnist_full, load_digits
     clf = load_model(model_dir)
@@ -169,48 +185,78 @@ def predict_times(model_dir, data=None, n=None, repeat=3) -> dict:
     one = time_ms(lambda: clf.probs_of(mnist_preprocess(pic).view(1, 784)), 20)
     return dict(acc, predict_s=round(predict_s, 4), pictures_s=round(pictures_s, 2), drawing_ms=round(one, 2))
 
-# %% ../nbs/90_bench.ipynb #78b9620e
-def report(loops, imports=None, suite=None, race=None, loads=None, predicts=None) -> str:
-    "The benchmark as a text table, with each goal checked."
+# %% ../nbs/90_bench.ipynb #99070169
+def _mark(ok): return 'ok' if ok else 'MISSED'
+
+def _loop_lines(loops):
+    "The loop table and its two goals."
     book, ours = loops['book: fastai DataLoader'], loops['digitclf: TensorLoader']
     floor = loops['floor: pre-sliced batches']
     lines = ['loop (one epoch, MNIST_SAMPLE shape)     ms/epoch   vs digitclf']
     lines += [f'  {k:<38} {v:8.2f}   {v/ours:6.2f}×' for k, v in loops.items()]
-    mark = lambda ok: 'ok' if ok else 'MISSED'
-    lines += ['goals',
-              f'  digitclf ≥ 3× faster than the book:  {book/ours:.2f}×  {mark(book/ours >= 3)}',
-              f'  digitclf ≤ 1.3× the slicing floor:   {ours/floor:.2f}×  {mark(ours/floor <= 1.3)}']
-    if imports:
-        extra = imports['digitclf'] - imports['torch']
-        lines += [f'  import torch {imports["torch"]:.2f} s, import digitclf {imports["digitclf"]:.2f} s: '
-                  f'+{extra:.2f} s  {mark(extra <= 1)}']
-    if loads:
-        lines += [f'  load_3s_and_7s(mnist_sample()), warm: {loads["sample"]:.2f} s  {mark(loads["sample"] <= 0.3)}',
-                  f'  load_digits(mnist_full()), warm: {loads["full"]:.2f} s  {mark(loads["full"] <= 3)}']
-    if race:
-        (sk_acc, sk_s), (acc, s) = race.values()
-        lines += ['full MNIST race (60,000 training images; accuracy on the 10,000 test images)']
-        lines += [f'  {k:<55} {a:.4f}  {t:6.1f} s' for k, (a, t) in race.items()]
-        lines += [f'  digitclf train ≥ 0.98:  {acc:.4f}  {mark(acc >= 0.98)}',
-                  f'  digitclf train faster than scikit-learn fits:  {s:.1f} s vs {sk_s:.1f} s  {mark(s < sk_s)}']
-    if predicts:
-        pr = predicts
-        lines += [f"using the full-MNIST model: {pr['images']:,} test images",
-                  f"  accuracy as 28×28 arrays {pr['arrays']:.4f}, as 280×280 black-on-white PNGs through predict {pr['pictures']:.4f}: "
-                  f"{abs(pr['arrays'] - pr['pictures'])*100:.2f} points apart  {mark(abs(pr['arrays'] - pr['pictures']) <= 0.005)}",
-                  f"  predict {pr['images']:,} arrays: {pr['predict_s']:.3f} s  {mark(pr['predict_s'] < 1)}",
-                  f"  preprocess and predict {pr['images']:,} PNG pictures: {pr['pictures_s']:.1f} s",
-                  f"  one 280×280 drawing, preprocess + net: {pr['drawing_ms']:.1f} ms  {mark(pr['drawing_ms'] < 20)}"]
-    if suite:
-        lines += ['test suite (default flags, one notebook at a time)']
-        lines += [f'  {k:<38} {s:6.1f} s{"" if ok else "  FAILED"}' for k, (s, ok) in suite['notebooks'].items()]
-        if 'nbdev_test' in suite:
-            lines += [f'  whole nbdev_test run (parallel): {suite["nbdev_test"]:.1f} s  '
-                      f'{mark(suite["nbdev_test"] < 180 and suite["nbdev_test_ok"])}']
+    return lines + ['goals',
+                    f'  digitclf ≥ 3× faster than the book:  {book/ours:.2f}×  {_mark(book/ours >= 3)}',
+                    f'  digitclf ≤ 1.3× the slicing floor:   {ours/floor:.2f}×  {_mark(ours/floor <= 1.3)}']
+
+def _import_lines(imports):
+    "The goal on the time `import digitclf` adds to `import torch`."
+    extra = imports['digitclf'] - imports['torch']
+    return [f'  import torch {imports["torch"]:.2f} s, import digitclf {imports["digitclf"]:.2f} s: '
+            f'+{extra:.2f} s  {_mark(extra <= 1)}']
+
+def _load_lines(loads):
+    "The goals on the warm load times."
+    return [f'  load_3s_and_7s(mnist_sample()), warm: {loads["sample"]:.2f} s  {_mark(loads["sample"] <= 0.3)}',
+            f'  load_digits(mnist_full()), warm: {loads["full"]:.2f} s  {_mark(loads["full"] <= 3)}']
+
+# %% ../nbs/90_bench.ipynb #9b394bf1
+def _race_lines(race):
+    "The race's table and its two goals."
+    (sk_acc, sk_s), (acc, s) = race.values()
+    lines = ['full MNIST race (60,000 training images; accuracy on the 10,000 test images)']
+    lines += [f'  {k:<55} {a:.4f}  {t:6.1f} s' for k, (a, t) in race.items()]
+    return lines + [f'  digitclf train ≥ 0.98:  {acc:.4f}  {_mark(acc >= 0.98)}',
+                    f'  digitclf train faster than scikit-learn fits:  {s:.1f} s vs {sk_s:.1f} s  {_mark(s < sk_s)}']
+
+def _predict_lines(pr):
+    "The trained model's accuracy on arrays and on pictures, and its prediction times, with their goals."
+    gap = abs(pr['arrays'] - pr['pictures'])
+    return [f"using the full-MNIST model: {pr['images']:,} test images",
+            f"  accuracy as 28×28 arrays {pr['arrays']:.4f}, as 280×280 black-on-white PNGs through predict {pr['pictures']:.4f}: "
+            f"{gap*100:.2f} points apart  {_mark(gap <= 0.005)}",
+            f"  predict {pr['images']:,} arrays: {pr['predict_s']:.3f} s  {_mark(pr['predict_s'] < 1)}",
+            f"  preprocess and predict {pr['images']:,} PNG pictures: {pr['pictures_s']:.1f} s",
+            f"  one 280×280 drawing, preprocess + net: {pr['drawing_ms']:.1f} ms  {_mark(pr['drawing_ms'] < 20)}"]
+
+# %% ../nbs/90_bench.ipynb #78b9620e
+def _suite_lines(suite):
+    "Each notebook's seconds, and the goal on the whole parallel run."
+    lines = ['test suite (default flags, one notebook at a time)']
+    lines += [f'  {k:<38} {s:6.1f} s{"" if ok else "  FAILED"}' for k, (s, ok) in suite['notebooks'].items()]
+    if 'nbdev_test' in suite:
+        lines += [f'  whole nbdev_test run (parallel): {suite["nbdev_test"]:.1f} s  '
+                  f'{_mark(suite["nbdev_test"] < 180 and suite["nbdev_test_ok"])}']
+    return lines
+
+def report(loops:dict,               # from `loop_times`
+           imports:dict|None=None,   # from `import_times`; each part left as None is left out of the table
+           suite:dict|None=None,     # from `suite_times`
+           race:dict|None=None,      # from `race`
+           loads:dict|None=None,     # from `load_times`
+           predicts:dict|None=None,  # from `predict_times`
+          )->str:                    # the table, lines joined by newlines
+    "The benchmark as a text table, with each goal marked `ok` or `MISSED`."
+    lines = _loop_lines(loops)
+    if imports: lines += _import_lines(imports)
+    if loads: lines += _load_lines(loads)
+    if race: lines += _race_lines(race)
+    if predicts: lines += _predict_lines(predicts)
+    if suite: lines += _suite_lines(suite)
     return '\n'.join(lines)
 
 # %% ../nbs/90_bench.ipynb #7f37992a
-def main(argv=None):
+def main(argv:list|None=None,  # the arguments, as a list of strings; default: the command line's
+        ):
     "Command line: `python -m digitclf.bench [--n N] [--bs N] [--device D] [--repeat N] [--no-suite] [--no-race] [--json]`."
     p = argparse.ArgumentParser(prog='python -m digitclf.bench', description='Time the from-scratch training loop, imports and the test suite.')
     p.add_argument('--n', type=int, default=12396, help='training images (default: MNIST_SAMPLE’s 12,396)')
