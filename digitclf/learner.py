@@ -11,8 +11,16 @@ from torch import nn
 __all__ = ['mnist_dls', 'simple_net', 'make_simple_net', 'rectified_linear', 'fit_relus']
 
 # %% ../nbs/07_learner.ipynb #df7f858e
-def mnist_dls(train_x, train_y, valid_x, valid_y, bs=256, shuffle=True, seed=None, device=None):
-    "fastai `DataLoaders` over the chapter's tensors, made of two `TensorLoader`s on `device` (default: the GPU if any); the training set is shuffled each epoch when `shuffle` (repeatably with `seed`)."
+def mnist_dls(train_x,      # the training images, flattened: (N, 784)
+              train_y,      # their labels, e.g. (N, 1): 1 for a 3, 0 for a 7
+              valid_x,      # the validation images, flattened: (M, 784)
+              valid_y,      # their labels, e.g. (M, 1)
+              bs=256,       # images per batch (the last batch of each set may be smaller)
+              shuffle=True, # deal the training set in a new order every epoch; False: the book's batches
+              seed=None,    # seeds the shuffling, for a repeatable order; None: torch's global generator
+              device=None,  # where the batches go; None: the GPU if there is one (`default_device()`)
+             ):             # a fastai `DataLoaders`, with `.train` and `.valid`
+    "fastai `DataLoaders` over the chapter's tensors, made of two `TensorLoader`s; the training set shuffled if `shuffle`."
     from digitclf.training import TensorLoader, default_device
     from fastai.data.core import DataLoaders
     for n, x, y in (('train', train_x, train_y), ('valid', valid_x, valid_y)):
@@ -25,7 +33,12 @@ def mnist_dls(train_x, train_y, valid_x, valid_y, bs=256, shuffle=True, seed=Non
     return dls
 
 # %% ../nbs/07_learner.ipynb #9e25f50f
-def simple_net(xb, w1, b1, w2, b2):
+def simple_net(xb, # a batch of flattened images: (N, n_in), e.g. (N, 784)
+               w1, # the first layer's weights: (n_in, n_hidden)
+               b1, # its biases: (n_hidden,)
+               w2, # the second layer's weights: (n_hidden, n_out)
+               b2, # its biases: (n_out,)
+              ):   # the scores: (N, n_out)
     "Two linear layers with a ReLU between them: `relu(xb@w1 + b1) @ w2 + b2`."
     if xb.ndim != 2 or xb.shape[1] != w1.shape[0]:
         raise ValueError(f"xb has shape {tuple(xb.shape)} but w1 has {tuple(w1.shape)}: xb must be (N, {w1.shape[0]})")
@@ -35,7 +48,10 @@ def simple_net(xb, w1, b1, w2, b2):
     res = res.max(torch.tensor(0.0, device=res.device))
     return res@w2 + b2
 
-def make_simple_net(n_in=28*28, n_hidden=30, n_out=1):
+def make_simple_net(n_in=28*28,  # inputs per image: the 784 pixels
+                    n_hidden=30, # hidden features, each followed by a ReLU
+                    n_out=1,     # outputs: one score for 3 against 7
+                   ) -> nn.Sequential:
     "The same network built from PyTorch layers: `nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)`."
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))
 
@@ -53,8 +69,8 @@ def rectified_linear(m:float,        # the slope of the line
 def fit_relus(x:torch.Tensor,  # the inputs: one number per point
               y:torch.Tensor,  # the values to fit: one per point
               n:int,           # how many ReLUs (hidden units)
-             ) -> nn.Sequential:
-    "Least-squares fit of `y` by a weighted sum of `n` ReLUs `relu(x - k)` (kinks `k` evenly spaced from `x.min()`) plus a constant, as a `make_simple_net(1, n, 1)`."
+             ) -> nn.Sequential: # a `make_simple_net(1, n, 1)`: the kinks in its first layer, the fitted weights in its second
+    "Least-squares fit of `y` by `n` ReLUs `relu(x - k)`, kinks `k` evenly spaced from `x.min()`, plus a constant."
     x, y = torch.as_tensor(x).detach().float().flatten().cpu(), torch.as_tensor(y).detach().float().flatten().cpu()
     if len(x) != len(y): raise ValueError(f"x has {len(x)} points but y has {len(y)}: they must match")
     if len(x) == 0: raise ValueError("x and y are empty: there is nothing to fit")

@@ -12,54 +12,74 @@ __all__ = ['softmax', 'log_softmax', 'cross_entropy', 'multi_accuracy', 'confusi
 
 # %% ../nbs/09_all_digits.ipynb #9b7bd9f7
 def _check_scores(x, name='scores'):
+    "Raise a `ValueError` unless `x` is a 2-D tensor of scores (N images, C classes)."
     if not isinstance(x, torch.Tensor) or x.ndim != 2:
         raise ValueError(f"{name} must be a 2-D tensor (N images, C classes), got "
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}")
 
-def softmax(x):
-    "Each row of scores `x` (N, C) turned into probabilities: `exp(x)` divided by the row's sum, computed stably."
+def softmax(x, # scores, one row per image: (N, C)
+           ) -> torch.Tensor: # probabilities (N, C); each row adds up to 1
+    "Each row of scores `x` turned into probabilities: `exp(x)` divided by the row's sum, computed stably."
     _check_scores(x)
     e = (x - x.max(dim=1, keepdim=True).values).exp()
     return e/e.sum(dim=1, keepdim=True)
 
-def log_softmax(x):
+def log_softmax(x, # scores, one row per image: (N, C)
+               ) -> torch.Tensor: # log-probabilities (N, C)
     "`log(softmax(x))` row by row, computed without ever taking the log of a tiny number."
     _check_scores(x)
     m = x.max(dim=1, keepdim=True).values
     return x - m - (x - m).exp().sum(dim=1, keepdim=True).log()
 
 # %% ../nbs/09_all_digits.ipynb #fb49f8c3
-def cross_entropy(preds, targets):
-    "Mean over the batch of `-log(softmax(preds))` at each image's target class; `preds` (N, C) scores, `targets` (N,) class indices."
+def _check_targets(preds, targets):
+    "Raise a `ValueError` that says what to change unless `preds` are scores (N, C) and `targets` class indices (N,)."
     _check_scores(preds, 'preds')
-    n, c = preds.shape
+    n = preds.shape[0]
+    if not isinstance(targets, torch.Tensor):
+        raise ValueError(f"targets must be a tensor of class indices (N,), not a {type(targets).__name__}: use torch.tensor(targets)")
     if targets.shape != (n,):
-        raise ValueError(f"targets have shape {tuple(targets.shape)} but preds have {tuple(preds.shape)}: "
-                         f"targets must be ({n},), one class index per image" +
+        raise ValueError(f"targets have shape {tuple(targets.shape)} but preds have {tuple(preds.shape)}: scores (N, C) need "
+                         f"class indices (N,), expected ({n},); targets must be ({n},), one class index per image" +
                          (" (use targets.view(-1))" if targets.numel() == n else ""))
+
+def cross_entropy(preds,   # scores, one row per image: (N, C)
+                  targets, # the right class of each image, as integer class indices: (N,)
+                 ) -> torch.Tensor: # the mean loss over the batch, a 0-d tensor
+    "Mean over the batch of `-log(softmax(preds))` at each image's target class."
+    _check_targets(preds, targets)
+    n, c = preds.shape
     if targets.dtype.is_floating_point or targets.dtype == torch.bool:
         raise ValueError(f"targets must be class indices (integers), not {targets.dtype}: use targets.long()")
     if n and (targets.min() < 0 or targets.max() >= c):
         raise ValueError(f"targets must be class indices from 0 to {c - 1}, but range from {targets.min().item()} to {targets.max().item()}")
     return -log_softmax(preds)[torch.arange(n, device=preds.device), targets].mean()
 
-def multi_accuracy(preds, targets):
-    "Fraction of images whose highest score is at the target class; `preds` (N, C), `targets` (N,)."
-    _check_scores(preds, 'preds')
-    if targets.shape != preds.shape[:1]:
-        raise ValueError(f"targets have shape {tuple(targets.shape)} but preds have {tuple(preds.shape)}: targets must be ({preds.shape[0]},)")
+# %% ../nbs/09_all_digits.ipynb #af3cc0ca
+def multi_accuracy(preds,   # scores, one row per image: (N, C)
+                   targets, # the right class of each image: (N,)
+                  ) -> torch.Tensor: # the fraction of images right, a 0-d tensor
+    "Fraction of images whose highest score is at the target class."
+    _check_targets(preds, targets)
     return (preds.argmax(dim=1) == targets).float().mean()
 
 # %% ../nbs/09_all_digits.ipynb #ae4acc12
-def confusion_matrix(preds, targets, n_classes=None) -> torch.Tensor:
-    "Counts (C, C): row = true class, column = predicted class (highest score of `preds` (N, C))."
-    _check_scores(preds, 'preds')
-    if targets.shape != preds.shape[:1]: raise ValueError(f"targets have shape {tuple(targets.shape)}: expected ({preds.shape[0]},)")
+def confusion_matrix(preds,          # scores, one row per image: (N, C)
+                     targets,        # the right class of each image: (N,)
+                     n_classes=None, # C, the number of classes; None: `preds.shape[1]`
+                    ) -> torch.Tensor: # counts (C, C): row = true class, column = predicted class
+    "How often each class was read as each class: the highest score of `preds` against `targets`."
+    _check_targets(preds, targets)
     c = n_classes or preds.shape[1]
     idx = targets.long().cpu()*c + preds.argmax(dim=1).cpu()
     return torch.bincount(idx, minlength=c*c).view(c, c)
 
-def plot_confusion(cm, classes=None, ax=None, title='Confusion matrix'):
+# %% ../nbs/09_all_digits.ipynb #dca02ed3
+def plot_confusion(cm,                       # counts (C, C), e.g. from `confusion_matrix`
+                   classes=None,             # the C class names; None: 0, 1, ...
+                   ax=None,                  # a matplotlib axis to draw on; None: a new figure
+                   title='Confusion matrix', # the axis title
+                  ):                         # the axis
     "Draw a confusion matrix with its counts, true classes down the side and predictions along the bottom; returns the axis."
     cm = torch.as_tensor(cm)
     c = len(cm)

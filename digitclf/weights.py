@@ -7,12 +7,20 @@ from __future__ import annotations
 import math
 import torch
 import matplotlib.pyplot as plt
+from .loss import _check_binary_shapes
+from .multiclass import _check_targets
 
 # %% auto #0
 __all__ = ['show_weights', 'show_weight_maps', 'per_class_accuracy', 'class_scores', 'plot_score_hists']
 
 # %% ../nbs/08_one_set_of_weights.ipynb #8ea08269
-def show_weights(w, ax=None, title=None, cmap='RdBu_r', colorbar=True, vmax=None):
+def show_weights(w,             # 784 weights, one per pixel, in any shape: e.g. one column of a weight matrix
+                 ax=None,       # a matplotlib axis to draw on; None: a new figure
+                 title=None,    # the axis title
+                 cmap='RdBu_r', # a matplotlib colour map; the default runs blue (negative), white (0), red (positive)
+                 colorbar=True, # draw a colour bar beside the map
+                 vmax=None,     # the weight drawn in full colour (and -vmax); None: the largest |weight|
+                ):              # the axis
     "Draw 784 weights `w` as a 28×28 heat map centred on zero (red positive, blue negative); returns the axis."
     w = torch.as_tensor(w).detach().float().cpu()
     if w.numel() != 28*28:
@@ -27,7 +35,13 @@ def show_weights(w, ax=None, title=None, cmap='RdBu_r', colorbar=True, vmax=None
     if colorbar: ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     return ax
 
-def show_weight_maps(W, classes=None, ncols=5, figsize=None, title=None):
+# %% ../nbs/08_one_set_of_weights.ipynb #8d393424
+def show_weight_maps(W,            # weights (784, n_maps), one map per column; (n_maps, 784) is turned round
+                     classes=None, # one title per map; None: 0, 1, ...
+                     ncols=5,      # maps per row
+                     figsize=None, # the figure size; None: about 2 inches per map
+                     title=None,   # the figure's title
+                    ):             # the figure
     "One `show_weights` map per column of `W` (784, C), titled with `classes`, on a shared colour scale; returns the figure."
     W = torch.as_tensor(W).detach().float().cpu()
     if W.ndim != 2 or 28*28 not in W.shape:
@@ -47,23 +61,26 @@ def show_weight_maps(W, classes=None, ncols=5, figsize=None, title=None):
     return fig
 
 # %% ../nbs/08_one_set_of_weights.ipynb #c4b25981
-def per_class_accuracy(preds, targets) -> torch.Tensor:
-    "Accuracy of each class on its own: binary scores (N, 1) with 0/1 targets (N, 1) give [class 0, class 1]; scores (N, C) with indices (N,) give C values."
-    if preds.ndim == 2 and preds.shape[1] == 1:
-        if targets.shape != preds.shape:
-            raise ValueError(f"binary scores have shape {tuple(preds.shape)} but targets have {tuple(targets.shape)}: they must match")
+def per_class_accuracy(preds,   # scores: (N, 1) for the binary model, (N, C) for C classes
+                       targets, # labels: 0/1 (N, 1) for the binary model, class indices (N,) for C classes
+                      ) -> torch.Tensor: # one accuracy per class, in class order; nan for a class with no images
+    "Accuracy of each class on its own: binary scores give [class 0, class 1], scores (N, C) give C values."
+    if preds.ndim == 2 and preds.shape[1] == 1:   # binary: class 1 is "score above 0"
+        _check_binary_shapes(preds, targets)
         guess, targets, n = (preds > 0).long().view(-1), targets.long().view(-1), 2
-    else:
-        if preds.ndim != 2 or targets.shape != preds.shape[:1]:
-            raise ValueError(f"scores have shape {tuple(preds.shape)} and targets {tuple(targets.shape)}: "
-                             "expected scores (N, C) and class indices (N,)")
+    else:                                          # C classes: the highest score wins
+        _check_targets(preds, targets)
         guess, n = preds.argmax(dim=1), preds.shape[1]
     right = (guess == targets).float()
     return torch.stack([right[targets == c].mean() if (targets == c).any() else torch.tensor(float('nan'), device=right.device)
                         for c in range(n)])
 
-def class_scores(model, x, y) -> list:
-    "The binary model's scores on `x`, split by the 0/1 labels `y` (N, 1): `[scores of class 0, scores of class 1]`."
+# %% ../nbs/08_one_set_of_weights.ipynb #b806d68d
+def class_scores(model, # a binary model: a batch of images (N, 784) -> scores (N, 1)
+                 x,     # the images, (N, 784)
+                 y,     # their 0/1 labels, (N, 1)
+                ) -> list: # [scores of class 0, scores of class 1], 1-D tensors on the CPU
+    "The binary model's scores on `x`, split by the 0/1 labels `y`."
     with torch.no_grad(): s = model(x).view(-1).float().cpu()
     y = y.view(-1).cpu()
     return [s[y == 0], s[y == 1]]
@@ -75,8 +92,8 @@ def plot_score_hists(history,                   # history[e] = [scores of class 
                      bins=30,                   # bars per class and panel
                      figsize=None,              # the figure size; by default 3.3 inches per panel
                      title='Scores of the validation images, by digit',  # the figure's title
-                    ):
-    "Histograms of each class's scores at chosen `epochs`, the classes' bars side by side, each panel on its own score range; returns the figure."
+                    ):                          # the figure
+    "Each class's score histogram at chosen `epochs`, bars side by side, each panel on its own range; returns the figure."
     epochs = list(epochs)
     bad = [e for e in epochs if not 0 <= e < len(history)]
     if bad: raise ValueError(f"no record for epoch(s) {bad}: history holds epochs 0 to {len(history) - 1}")
