@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from PIL import Image, ImageOps, UnidentifiedImageError
 import matplotlib.pyplot as plt
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['ModelFileError', 'save_model', 'load_model', 'NotADigit', 'mnist_preprocess', 'Classifier', 'show_preprocess',
@@ -32,13 +33,15 @@ def _layers(net):
                     "build the net as the chapter's simple_net does")
 
 def _build(arch, n_in, hidden, n_out):
+    "A fresh net of the kind `_layers` names ('linear' or 'mlp'), with random weights for `load_model` to fill in."
     return nn.Linear(n_in, n_out) if arch == 'linear' else nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, n_out))
 
+# %% ../nbs/13_use_classifier.ipynb #53d33625
 def save_model(net:nn.Module,        # an `nn.Linear`, or `nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)`
                classes:list,         # class names in output order; one output (sigmoid) means P(classes[1])
                path,                 # folder to write `model.safetensors` and `model.json` into (created if needed)
                **info,               # more facts for model.json, e.g. valid_accuracy=0.98, data='...'
-              ) -> Path:
+              ) -> Path:             # `path`
     "Save `net`'s weights to `path/model.safetensors` and what it is to `path/model.json`; no pickle anywhere."
     from safetensors.torch import save_file
     import digitclf
@@ -65,6 +68,7 @@ def save_model(net:nn.Module,        # an `nn.Linear`, or `nn.Sequential(nn.Line
 _FIX = "retrain it (digitclf train --out DIR) or download both files again"
 
 def _read_meta(path):
+    "The checked description in `path/model.json`: every field `load_model` needs, of the right type, or `ModelFileError`."
     fn = path/'model.json'
     if not fn.is_file(): raise ModelFileError(f"{fn}: missing; a model folder holds model.json and model.safetensors: {_FIX}")
     try: meta = json.loads(fn.read_text())
@@ -76,7 +80,9 @@ def _read_meta(path):
         raise ModelFileError(f"{fn}: not a digitclf model description (format {meta['format']!r}, arch {meta['arch']!r}): {_FIX}")
     return meta
 
+# %% ../nbs/13_use_classifier.ipynb #372fc9ec
 def _read_tensors(path, meta):
+    "The tensors in `path/model.safetensors`, read without unpickling, if it is the very file `meta` (model.json) describes."
     from safetensors.torch import load as st_load
     fn = path/'model.safetensors'
     if not fn.is_file(): raise ModelFileError(f"{fn}: missing: {_FIX}")
@@ -92,6 +98,7 @@ def _read_tensors(path, meta):
     try: return st_load(data)
     except Exception as e: raise ModelFileError(f"{fn}: not a valid safetensors file ({type(e).__name__}): {_FIX}") from None
 
+# %% ../nbs/13_use_classifier.ipynb #bac76e60
 def load_model(path,                 # a folder written by `save_model` or `digitclf train`
               ) -> 'Classifier':
     "Rebuild a saved classifier from `path/model.json` and `path/model.safetensors` alone; never runs code from a file."
@@ -120,38 +127,50 @@ def load_model(path,                 # a folder written by `save_model` or `digi
 class NotADigit(ValueError):
     "The image holds no digit (blank or nearly blank): there is nothing to classify."
 
+def _open_image(fn) -> Image.Image:
+    "The picture in the file `fn`, turned upright as a phone's rotation tag says; one line saying why if it cannot be read."
+    fn = Path(fn)
+    try: img = Image.open(fn); img.load()
+    except FileNotFoundError: raise FileNotFoundError(f"{fn}: no such file") from None
+    except PermissionError: raise PermissionError(f"{fn}: no permission to read it") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
+        raise ValueError(f"{fn}: not an image that PIL can read ({type(e).__name__}): give a PNG, JPEG, ... file") from None
+    return ImageOps.exif_transpose(img)                           # a phone photo's rotation tag
+
+# %% ../nbs/13_use_classifier.ipynb #b5710623
+def _pil_pixels(img:Image.Image) -> np.ndarray:
+    "An 8-bit PIL image as floats in [0, 1], grey (H, W) or colour (H, W, 3); transparent pixels count as white paper."
+    if img.mode in ('RGBA', 'LA', 'PA') or (img.mode == 'P' and 'transparency' in img.info):
+        rgba = img.convert('RGBA'); paper = Image.new('RGBA', rgba.size, 'white')
+        img = Image.alpha_composite(paper, rgba)
+    return np.asarray(img if img.mode == 'L' else img.convert('RGB'), dtype=np.float64) / 255
+
+def _array_pixels(img) -> np.ndarray:
+    "A numpy array or tensor as floats in [0, 1]: uint8 0-255, or numbers 0-1 or 0-255; 784 numbers become 28×28."
+    a = img.detach().cpu().numpy() if isinstance(img, torch.Tensor) else np.asarray(img)
+    if a.dtype == np.uint8: a = a.astype(np.float64) / 255
+    elif a.dtype == bool or np.issubdtype(a.dtype, np.number): a = a.astype(np.float64)
+    else: raise TypeError(f"an array of {a.dtype} is not an image: give numbers (uint8 0-255 or floats 0-1)")
+    if not np.isfinite(a).all(): raise ValueError("the image has NaN or infinite pixels")
+    if a.ndim == 1 and a.size == 784: a = a.reshape(28, 28)
+    if a.ndim == 3 and a.shape[0] == 1: a = a[0]
+    if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
+    if a.size and 1 < a.max() <= 1.001: a = np.clip(a, 0, 1)  # resampling overshoot, not a 0-255 image
+    if a.size and a.max() > 1:
+        if a.max() > 255 or a.min() < 0: raise ValueError(f"pixel values run from {a.min():g} to {a.max():g}: give 0-255 or 0-1")
+        a = a / 255
+    if a.size and a.min() < 0: raise ValueError(f"pixel values run from {a.min():g} to {a.max():g}: give 0-255 or 0-1")
+    return a
+
+# %% ../nbs/13_use_classifier.ipynb #e9f0a1bc
 def _grey(img) -> np.ndarray:
     "`img` (a path, PIL image, array or tensor) as a float64 greyscale array in [0, 1]; transparent pixels count as white paper."
-    if isinstance(img, (str, Path)):
-        fn = Path(img)
-        try: img = Image.open(fn); img.load()
-        except FileNotFoundError: raise FileNotFoundError(f"{fn}: no such file") from None
-        except PermissionError: raise PermissionError(f"{fn}: no permission to read it") from None
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
-            raise ValueError(f"{fn}: not an image that PIL can read ({type(e).__name__}): give a PNG, JPEG, ... file") from None
-        img = ImageOps.exif_transpose(img)                         # a phone photo's rotation tag
-    if isinstance(img, Image.Image) and img.mode in ('F', 'I') or isinstance(img, Image.Image) and img.mode.startswith('I;16'):
+    if isinstance(img, (str, Path)): img = _open_image(img)
+    if isinstance(img, Image.Image) and (img.mode in ('F', 'I') or img.mode.startswith('I;16')):
         a16 = np.asarray(img, dtype=np.float64)                    # 16-bit PNGs (I;16, or I above 255) in 0-65535; F as floats
-        img = a16 / 65535 if img.mode.startswith('I;16') or (img.mode == 'I' and a16.max() > 255) else a16
-    if isinstance(img, Image.Image):
-        if img.mode in ('RGBA', 'LA', 'PA') or (img.mode == 'P' and 'transparency' in img.info):
-            rgba = img.convert('RGBA'); paper = Image.new('RGBA', rgba.size, 'white')
-            img = Image.alpha_composite(paper, rgba)
-        a = np.asarray(img if img.mode == 'L' else img.convert('RGB'), dtype=np.float64) / 255
-    elif isinstance(img, (np.ndarray, torch.Tensor)):
-        a = img.detach().cpu().numpy() if isinstance(img, torch.Tensor) else np.asarray(img)
-        if a.dtype == np.uint8: a = a.astype(np.float64) / 255
-        elif a.dtype == bool or np.issubdtype(a.dtype, np.number): a = a.astype(np.float64)
-        else: raise TypeError(f"an array of {a.dtype} is not an image: give numbers (uint8 0-255 or floats 0-1)")
-        if not np.isfinite(a).all(): raise ValueError("the image has NaN or infinite pixels")
-        if a.ndim == 1 and a.size == 784: a = a.reshape(28, 28)
-        if a.ndim == 3 and a.shape[0] == 1: a = a[0]
-        if a.ndim == 3 and a.shape[-1] == 1: a = a[..., 0]
-        if a.size and 1 < a.max() <= 1.001: a = np.clip(a, 0, 1)  # resampling overshoot, not a 0-255 image
-        if a.size and a.max() > 1:
-            if a.max() > 255 or a.min() < 0: raise ValueError(f"pixel values run from {a.min():g} to {a.max():g}: give 0-255 or 0-1")
-            a = a / 255
-        if a.size and a.min() < 0: raise ValueError(f"pixel values run from {a.min():g} to {a.max():g}: give 0-255 or 0-1")
+        img = a16 / 65535 if img.mode.startswith('I;16') or (img.mode == 'I' and a16.max() > 255) else a16   # read on as an array
+    if isinstance(img, Image.Image): a = _pil_pixels(img)
+    elif isinstance(img, (np.ndarray, torch.Tensor)): a = _array_pixels(img)
     else: raise TypeError(f"cannot read an image from a {type(img).__name__}: give a file path, a PIL image, a numpy array or a tensor")
     if a.ndim == 3 and a.shape[-1] == 4:                          # RGBA array: composite over white paper
         a = a[..., :3] * a[..., 3:] + (1 - a[..., 3:])
@@ -173,11 +192,9 @@ def _pool(a, n, axis):
     c = np.cumsum(np.moveaxis(a, axis, 0), axis=0); c = np.concatenate([np.zeros_like(c[:1]), c])
     return np.moveaxis((c[hi] - c[lo]) / (hi - lo)[:, None], 0, axis)
 
-def mnist_preprocess(img,            # a file path, PIL image, numpy array or tensor; any size; grey, RGB or RGBA
-                     steps=False,    # also return the intermediate images (for plotting how it works)
-                    ) -> torch.Tensor:
-    "Turn any picture of one digit into MNIST's 28×28 format: white ink on black in [0, 1], the digit 20 px tall, centred on its centre of mass."
-    g0 = g = _grey(img)
+# %% ../nbs/13_use_classifier.ipynb #7df9b3f2
+def _find_ink(g):
+    "Steps 2-3 on greyscale `g`: the ink (background 0, strongest ink 1; a light page inverted), where it is, and if it was inverted."
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     bg = float(np.median(border))
     inverted = bg > 0.5                                           # dark ink on a light page: flip it to MNIST's white on black
@@ -187,12 +204,21 @@ def mnist_preprocess(img,            # a file path, PIL image, numpy array or te
     mask = ink > _INK
     if top - bg < 0.2 or mask.sum() < max(3, 0.001 * g.size):
         raise NotADigit("the image is blank or nearly blank: draw or write a digit first")
+    return ink, mask, inverted
+
+# %% ../nbs/13_use_classifier.ipynb #faf3a5ff
+def _fit_box(ink, mask):
+    "Step 4: the ink cropped to its bounding box, and that crop averaged down (or up) so its longer side is 20 px: (crop, digit)."
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     crop = ink[rows[0]:rows[-1]+1, cols[0]:cols[-1]+1]
     h, w = crop.shape
     s = _BOX / max(h, w)
     nh, nw = max(1, _round(h*s)), max(1, _round(w*s))
-    small = _pool(_pool(crop, nh, 0), nw, 1)
+    return crop, _pool(_pool(crop, nh, 0), nw, 1)
+
+def _centre_mass(small):
+    "Step 5: the digit `small` pasted into a black 28×28 field with its centre of mass at (14, 14): (field, (top, left))."
+    nh, nw = small.shape
     ys, xs = np.mgrid[:nh, :nw]
     snap = lambda v: math.floor(v * 1e6 + 0.5) / 1e6     # sums in another order (JavaScript's) must not decide a tie
     cy, cx = snap((small*ys).sum() / small.sum()), snap((small*xs).sum() / small.sum())
@@ -201,8 +227,19 @@ def mnist_preprocess(img,            # a file path, PIL image, numpy array or te
     r0, c0 = max(t, 0), max(l, 0)
     r1, c1 = min(t + nh, _SIZE), min(l + nw, _SIZE)
     out[r0:r1, c0:c1] = small[r0-t:r1-t, c0-l:c1-l]
+    return out, (t, l)
+
+# %% ../nbs/13_use_classifier.ipynb #1753b548
+def mnist_preprocess(img,            # a file path, PIL image, numpy array or tensor; any size; grey, RGB or RGBA
+                     steps=False,    # also return the intermediate images (for plotting how it works)
+                    ) -> torch.Tensor: # (28, 28) in [0, 1]; with `steps`, a pair: it and a dict of the intermediate images
+    "Any picture of one digit in MNIST's 28×28 format: white on black in [0, 1], 20 px tall, centred on its centre of mass."
+    g = _grey(img)                                                # step 1
+    ink, mask, inverted = _find_ink(g)                            # steps 2 and 3
+    crop, small = _fit_box(ink, mask)                             # step 4
+    out, (t, l) = _centre_mass(small)                             # step 5
     res = torch.tensor(out, dtype=torch.float32)
-    if steps: return res, dict(grey=g0, inverted=inverted, ink=ink, crop=crop, small=small, offset=(t, l))
+    if steps: return res, dict(grey=g, inverted=inverted, ink=ink, crop=crop, small=small, offset=(t, l))
     return res
 
 # %% ../nbs/13_use_classifier.ipynb #76ae9f7d
@@ -214,9 +251,14 @@ def _is_batch(x):
         return len(s) == 4 or (len(s) == 3 and s[-1] not in (3, 4)) or (len(s) == 2 and s[-1] == 784)
     return False
 
+# %% ../nbs/13_use_classifier.ipynb #27c44e33
 class Classifier:
-    "A trained digit classifier that reads any picture: `probs` and `predict` take paths, PIL images, arrays or tensors, one or many."
-    def __init__(self, net, classes, meta=None):
+    "A trained digit classifier that reads any picture: paths, PIL images, arrays or tensors, one or many."
+    def __init__(self,
+                 net:nn.Module,      # a net `save_model` takes: `nn.Linear`, or `nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)`
+                 classes,            # the class names, in the order of the net's outputs
+                 meta:dict=None,     # what model.json says about the net (`load_model` passes it); `valid_accuracy` shows in its repr
+                ):
         self.net, self.classes, self.meta = net.eval(), list(classes), dict(meta or {})
         self.sigmoid = _layers(net)[1][-1].out_features == 1
 
@@ -225,60 +267,100 @@ class Classifier:
         return (f"Classifier({_layers(self.net)[0]}, classes {', '.join(self.classes)}"
                 + (f", validation accuracy {acc:.4f}" if isinstance(acc, float) else '') + ')')
 
-    def inputs(self, x, preprocess=True) -> torch.Tensor:
-        "The (N, 784) tensor the net sees for the image(s) `x`: MNIST-style preprocessing, or (`preprocess=False`) 28×28 images as they are."
-        if not preprocess and isinstance(x, (np.ndarray, torch.Tensor)) and _is_batch(x) and x.shape[-1] != 3:
-            t = torch.as_tensor(x)                                   # a batch of 28×28 images: one vectorised conversion
-            t = t.float() / 255 if t.dtype == torch.uint8 else t.float()
-            if not torch.isfinite(t).all(): raise ValueError("the images have NaN or infinite pixels")
-            if t.numel() and t.max() > 1.001:                        # the same range rules as one image at a time
-                if t.max() > 255 or t.min() < 0: raise ValueError(f"pixel values run from {t.min():g} to {t.max():g}: give 0-255 or 0-1")
-                t = t / 255
-            if t[0].numel() != 784: raise ValueError(f"images of shape {tuple(t.shape[1:])}: with preprocess=False give 28×28 images (or preprocess them)")
-            return t.reshape(len(t), 784)
-        items = list(x) if _is_batch(x) else [x]
-        if not items: raise ValueError("no images given")
-        out = []
-        for i, it in enumerate(items):
-            try: a = mnist_preprocess(it) if preprocess else torch.tensor(_grey(it), dtype=torch.float32)
-            except (ValueError, TypeError, FileNotFoundError) as e:
-                if len(items) == 1: raise
-                raise type(e)(f"image {i} of {len(items)}: {e}") from None
-            if a.shape != (28, 28): raise ValueError(f"image {i} is {tuple(a.shape)}: with preprocess=False give 28×28 images (or preprocess them)")
-            out.append(a.view(784))
-        return torch.stack(out)
+# %% ../nbs/13_use_classifier.ipynb #6d8d73fe
+def _stack28(x) -> torch.Tensor:
+    "A batch of 28×28 images (an array or tensor, 0-255 or 0-1) as one (N, 784) float tensor in [0, 1], converted in one go."
+    t = torch.as_tensor(x)
+    t = t.float() / 255 if t.dtype == torch.uint8 else t.float()
+    if not torch.isfinite(t).all(): raise ValueError("the images have NaN or infinite pixels")
+    if t.numel() and t.max() > 1.001:                        # the same range rules as one image at a time
+        if t.max() > 255 or t.min() < 0: raise ValueError(f"pixel values run from {t.min():g} to {t.max():g}: give 0-255 or 0-1")
+        t = t / 255
+    if t[0].numel() != 784: raise ValueError(f"images of shape {tuple(t.shape[1:])}: with preprocess=False give 28×28 images (or preprocess them)")
+    return t.reshape(len(t), 784)
 
-    def probs(self, x, preprocess=True) -> torch.Tensor:
-        "Class probabilities for `x`: shape (classes,) for one image, (N, classes) for several, columns in the order of `self.classes`."
-        xb = self.inputs(x, preprocess)
-        p = self.probs_of(xb)
-        return p if _is_batch(x) else p[0]
+def _each_image(items, preprocess=True):
+    "Yield (its 28×28 tensor, None) for each image in `items`, or (None, the error) for one that cannot be read; the rest go on."
+    for it in items:
+        try: a, e = (mnist_preprocess(it) if preprocess else torch.tensor(_grey(it), dtype=torch.float32)), None
+        except (ValueError, TypeError, OSError) as err: a, e = None, err
+        yield a, e
 
-    def probs_of(self, xb) -> torch.Tensor:
-        "Class probabilities for a ready (N, 784) tensor (one forward pass)."
-        with torch.no_grad():
-            z = self.net(xb.float())
-        if self.sigmoid: s = torch.sigmoid(z[:, 0]); return torch.stack([1 - s, s], 1)
-        return torch.softmax(z, 1)
+# %% ../nbs/13_use_classifier.ipynb #f7bb4927
+@patch
+def inputs(self:Classifier,
+           x,                        # one image or several: a list, or an array shaped (N, H, W) or (N, 784)
+           preprocess=True,          # through `mnist_preprocess`; False: 28×28 images go in as they are
+          ) -> torch.Tensor:         # (N, 784), one row per image
+    "The (N, 784) tensor the net sees for the image(s) `x`."
+    if not preprocess and isinstance(x, (np.ndarray, torch.Tensor)) and _is_batch(x) and x.shape[-1] != 3:
+        return _stack28(x)                                       # a batch of 28×28 images: one vectorised conversion
+    items = list(x) if _is_batch(x) else [x]
+    if not items: raise ValueError("no images given")
+    out = []
+    for i, (a, e) in enumerate(_each_image(items, preprocess)):
+        if e is not None:
+            if len(items) == 1 or not isinstance(e, (ValueError, TypeError, FileNotFoundError)): raise e
+            raise type(e)(f"image {i} of {len(items)}: {e}") from None
+        if a.shape != (28, 28): raise ValueError(f"image {i} is {tuple(a.shape)}: with preprocess=False give 28×28 images (or preprocess them)")
+        out.append(a.view(784))
+    return torch.stack(out)
 
-    def predict(self, x, preprocess=True):
-        "The predicted class name for one image, or a list of names for several."
-        p = self.probs(x, preprocess)
-        if p.ndim == 1: return self.classes[int(p.argmax())]
-        return [self.classes[i] for i in p.argmax(1).tolist()]
+# %% ../nbs/13_use_classifier.ipynb #aa26fd00
+@patch
+def probs_of(self:Classifier,
+             xb:torch.Tensor,        # images ready for the net: (N, 784) in [0, 1], as `inputs` gives them
+            ) -> torch.Tensor:       # (N, classes)
+    "Class probabilities for a ready (N, 784) tensor (one forward pass)."
+    with torch.no_grad():
+        z = self.net(xb.float())
+    if self.sigmoid: s = torch.sigmoid(z[:, 0]); return torch.stack([1 - s, s], 1)
+    return torch.softmax(z, 1)
 
-    def top(self, x, k=3, preprocess=True) -> list:
-        "The `k` most likely classes of one image, as (class, probability) pairs, best first."
-        p = self.probs(x, preprocess)
-        if p.ndim != 1: raise ValueError("top takes one image; call it once per image")
-        v, i = p.topk(min(k, len(self.classes)))
-        return [(self.classes[j], float(q)) for q, j in zip(v.tolist(), i.tolist())]
+@patch
+def probs(self:Classifier,
+          x,                         # one image or several (anything `inputs` takes)
+          preprocess=True,           # as in `inputs`
+         ) -> torch.Tensor:          # (classes,) for one image, (N, classes) for several; columns in the order of `classes`
+    "Class probabilities for the image(s) `x`."
+    xb = self.inputs(x, preprocess)
+    p = self.probs_of(xb)
+    return p if _is_batch(x) else p[0]
+
+# %% ../nbs/13_use_classifier.ipynb #94d2b04f
+@patch
+def predict(self:Classifier,
+            x,                       # one image or several (anything `inputs` takes)
+            preprocess=True,         # as in `inputs`
+           ):                        # a class name for one image, a list of names for several
+    "The predicted class name for one image, or a list of names for several."
+    p = self.probs(x, preprocess)
+    if p.ndim == 1: return self.classes[int(p.argmax())]
+    return [self.classes[i] for i in p.argmax(1).tolist()]
+
+# %% ../nbs/13_use_classifier.ipynb #63540b88
+@patch
+def _ranked(self:Classifier, p, k) -> list:
+    "The `k` likeliest classes in `p` (one image's probabilities), as (class, probability) pairs, best first."
+    v, i = p.topk(min(k, len(self.classes)))
+    return [(self.classes[j], float(q)) for q, j in zip(v.tolist(), i.tolist())]
+
+@patch
+def top(self:Classifier,
+        x,                           # one image (anything `inputs` takes)
+        k=3,                         # how many classes
+        preprocess=True,             # as in `inputs`
+       ) -> list:                    # (class, probability) pairs, best first
+    "The `k` most likely classes of one image, as (class, probability) pairs, best first."
+    p = self.probs(x, preprocess)
+    if p.ndim != 1: raise ValueError("top takes one image; call it once per image")
+    return self._ranked(p, k)
 
 # %% ../nbs/13_use_classifier.ipynb #0ec53876
 def show_preprocess(img,              # any picture of one digit (see `mnist_preprocess`)
                     title=None,       # a title for the whole figure
                    ):
-    "Plot each step of `mnist_preprocess` on `img`: the picture, the ink, the crop, the 20-pixel digit and the 28×28 result; return the figure."
+    "Plot each step of `mnist_preprocess` on `img` (picture, ink, crop, 20-pixel digit, 28×28 result); return the figure."
     x, s = mnist_preprocess(img, steps=True)
     t, l = s['offset']
     panels = [(s['grey'], 'the picture (grey)'), (s['ink'], 'ink: ' + ('inverted, ' if s['inverted'] else '') + 'background 0'),
@@ -296,7 +378,7 @@ def show_preprocess(img,              # any picture of one digit (see `mnist_pre
 # %% ../nbs/13_use_classifier.ipynb #d9ffb67f
 def variants(x:torch.Tensor,          # MNIST digits (N, 28, 28), white on black in [0, 1]
             ) -> dict:
-    "The digits `x` changed the ways real drawings differ from MNIST: a thick marker, a thin pen, off-centre, small, on white paper (all 28×28)."
+    "The digits `x` changed as real drawings differ from MNIST: thick or thin pen, off-centre, small, on white (all 28×28)."
     import torch.nn.functional as F
     x4 = x[:, None]
     small = F.interpolate(x4, size=(12, 12), mode='area')[:, 0]
@@ -323,27 +405,23 @@ def honest_accuracy(clf:Classifier,   # the classifier to measure
     pics = (clf.probs([png_roundtrip(a) for a in x]).argmax(1) == y).float().mean().item()
     return dict(images=len(x), arrays=round(arrays, 4), pictures=round(pics, 4))
 
-# %% ../nbs/13_use_classifier.ipynb #60c7e9b0
+# %% ../nbs/13_use_classifier.ipynb #acc83a7b
 def predict_files(model_dir,         # folder with model.json and model.safetensors
                   files,             # image files to read
                   top:int=1,         # how many of the likeliest classes to report per image
-                 ) -> tuple:
-    "Predict every image file in `files` with the model in `model_dir`, in one forward pass: (results, errors), one dict or line per file."
-    clf = load_model(model_dir)
+                 ) -> tuple:         # (results, errors): a dict per image read, one line per file that could not be
+    "Predict every image file in `files` with the model in `model_dir`, all in one forward pass."
+    clf, files = load_model(model_dir), list(files)
     good, xs, errors = [], [], []
-    for f in files:
-        try: xs.append(mnist_preprocess(f)); good.append(str(f))
-        except (ValueError, TypeError, OSError) as e:
-            msg = str(e)
-            errors.append(msg if msg.startswith(str(Path(f))) else f"{f}: {msg}")
-    res = []
-    if xs:
-        p = clf.probs_of(torch.stack(xs).view(len(xs), -1))
-        v, i = p.topk(min(top, len(clf.classes)), dim=1)
-        for f, vs, js in zip(good, v.tolist(), i.tolist()):
-            res.append(dict(path=f, top=[dict(label=clf.classes[j], prob=round(q, 6)) for q, j in zip(vs, js)]))
+    for f, (a, e) in zip(files, _each_image(files)):             # read as `Classifier.inputs` reads, but a bad file stops nothing
+        if e is None: good.append(str(f)); xs.append(a); continue
+        msg = str(e)
+        errors.append(msg if msg.startswith(str(Path(f))) else f"{f}: {msg}")
+    p = clf.probs_of(torch.stack(xs).view(len(xs), -1)) if xs else []
+    res = [dict(path=f, top=[dict(label=c, prob=round(q, 6)) for c, q in clf._ranked(row, top)]) for f, row in zip(good, p)]
     return res, errors
 
+# %% ../nbs/13_use_classifier.ipynb #60c7e9b0
 def _predict_parser(sub):
     p = sub.add_parser('predict', help='predict the digit in image files with a saved model',
                        description='Read each image (any size, colour or grey, dark ink on a light page or white on black), '
@@ -371,8 +449,10 @@ def _register(commands:dict):
 
 # %% ../nbs/13_use_classifier.ipynb #5a1fb893
 _CANVAS_JS = r"""
-function render({ model, el }) {
-  const S = 280, root = document.createElement('div');
+const S = 280;                                                  // the drawing canvas is S×S pixels
+
+function layout(el) {                                           // three columns: canvas and clear; the 28×28 preview and message; bars
+  const root = document.createElement('div');
   root.className = 'digitclf-draw';
   root.innerHTML = `<div class="dc-col"><canvas class="dc-canvas" width="${S}" height="${S}"></canvas>
       <button class="dc-clear">clear</button></div>
@@ -380,32 +460,53 @@ function render({ model, el }) {
       <div class="dc-msg"></div></div>
     <div class="dc-col dc-bars"></div>`;
   el.appendChild(root);
-  const cv = root.querySelector('.dc-canvas'), ctx = cv.getContext('2d');
-  const pv = root.querySelector('.dc-preview'), pctx = pv.getContext('2d');
-  const bars = root.querySelector('.dc-bars'), msg = root.querySelector('.dc-msg');
+  return root;
+}
+"""
+
+# %% ../nbs/13_use_classifier.ipynb #d8599f15
+_CANVAS_JS += r"""
+function pen(model, cv) {                                       // draw with a mouse or a finger; lifting the pen sends the canvas
+  const ctx = cv.getContext('2d');
   const blank = () => { ctx.fillStyle = 'white'; ctx.fillRect(0, 0, S, S); };
   blank();
   let drawing = false, last = null;
   const pos = e => { const r = cv.getBoundingClientRect(); return [(e.clientX - r.left) * S / r.width, (e.clientY - r.top) * S / r.height]; };
+  function line(a, b) { ctx.strokeStyle = 'black'; ctx.lineWidth = 20; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
+    ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); ctx.stroke(); }
   cv.addEventListener('pointerdown', e => { drawing = true; last = pos(e); cv.setPointerCapture(e.pointerId); line(last, last); });
   cv.addEventListener('pointermove', e => { if (!drawing) return; const p = pos(e); line(last, p); last = p; });
   const end = () => { if (!drawing) return; drawing = false; model.set('image', cv.toDataURL('image/png')); model.save_changes(); };
   cv.addEventListener('pointerup', end); cv.addEventListener('pointercancel', end);
-  function line(a, b) { ctx.strokeStyle = 'black'; ctx.lineWidth = 20; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
-    ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); ctx.stroke(); }
+  return blank;                                                 // the clear button's first half
+}
+"""
+
+# %% ../nbs/13_use_classifier.ipynb #ef4bab21
+_CANVAS_JS += r"""
+function show(model, root) {                                    // what the kernel sent: the 28×28 preview, a bar per class, the message
+  const pctx = root.querySelector('.dc-preview').getContext('2d');
+  const bars = root.querySelector('.dc-bars'), msg = root.querySelector('.dc-msg');
+  const x = model.get('preview') || [], img = pctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) { const v = Math.round(255 * (x[i] || 0)); img.data.set([v, v, v, 255], 4 * i); }
+  pctx.putImageData(img, 0, 0);
+  const p = model.get('probs') || [], cls = model.get('classes') || [];
+  const best = p.length ? p.indexOf(Math.max(...p)) : -1;
+  bars.innerHTML = cls.map((c, i) => `<div class="dc-row${i === best ? ' dc-best' : ''}"><span>${c}</span>
+      <span class="dc-bar" style="width:${Math.round(160 * (p[i] || 0))}px"></span><span>${p.length ? (100 * p[i]).toFixed(1) + '%' : ''}</span></div>`).join('');
+  msg.textContent = model.get('message');
+}
+"""
+
+# %% ../nbs/13_use_classifier.ipynb #251813a7
+_CANVAS_JS += r"""
+function render({ model, el }) {                               // anywidget calls this for each view of the widget
+  const root = layout(el);
+  const blank = pen(model, root.querySelector('.dc-canvas'));
   root.querySelector('.dc-clear').addEventListener('click', () => { blank(); model.set('image', ''); model.save_changes(); });
-  function show() {
-    const x = model.get('preview') || [], img = pctx.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) { const v = Math.round(255 * (x[i] || 0)); img.data.set([v, v, v, 255], 4 * i); }
-    pctx.putImageData(img, 0, 0);
-    const p = model.get('probs') || [], cls = model.get('classes') || [];
-    const best = p.length ? p.indexOf(Math.max(...p)) : -1;
-    bars.innerHTML = cls.map((c, i) => `<div class="dc-row${i === best ? ' dc-best' : ''}"><span>${c}</span>
-        <span class="dc-bar" style="width:${Math.round(160 * (p[i] || 0))}px"></span><span>${p.length ? (100 * p[i]).toFixed(1) + '%' : ''}</span></div>`).join('');
-    msg.textContent = model.get('message');
-  }
-  model.on('change:preview', show); model.on('change:probs', show); model.on('change:message', show);
-  show();
+  const update = () => show(model, root);
+  model.on('change:preview', update); model.on('change:probs', update); model.on('change:message', update);
+  update();
 }
 export default { render };
 """
@@ -421,6 +522,7 @@ _CANVAS_CSS = """
 .digitclf-draw .dc-best .dc-bar { background: #dd8452; }
 """
 
+# %% ../nbs/13_use_classifier.ipynb #036c96fc
 def _png_from_data_url(url, limit=4_000_000):
     "The PIL image in a `data:image/png;base64,...` URL sent by the canvas (bounded size; nothing else accepted)."
     head = 'data:image/png;base64,'
@@ -428,9 +530,10 @@ def _png_from_data_url(url, limit=4_000_000):
         raise ValueError("the canvas sent something that is not a PNG data URL")
     return Image.open(io.BytesIO(base64.b64decode(url[len(head):], validate=True)))
 
+# %% ../nbs/13_use_classifier.ipynb #6896f127
 def draw_digit(clf:Classifier,       # the classifier that reads the drawing (e.g. from `load_model`)
-              ):
-    "A canvas to draw a digit on: after each stroke the kernel preprocesses it, shows the 28×28 image and the class probabilities."
+              ):                     # the widget: show it by making it a cell's last line
+    "A canvas to draw a digit on; after each stroke it shows the 28×28 image the net sees and each class's probability."
     import anywidget, traitlets
     class DigitCanvas(anywidget.AnyWidget):
         _esm, _css = _CANVAS_JS, _CANVAS_CSS
