@@ -106,7 +106,7 @@ def load_model(path,                 # a folder written by `save_model` or `digi
     if not path.is_dir(): raise ModelFileError(f"{path}: no such folder: give the folder that `digitclf train --out` wrote")
     meta = _read_meta(path)
     ts = _read_tensors(path, meta)
-    want, got = meta['tensors'], {k: list(v.shape) for k, v in ts.items()}
+    want, got = meta['tensors'], {k: list(v.shape) for k, v in sorted(ts.items())}   # sorted: the message reads the same every time
     n_in, n_out, hid = meta['n_in'], meta['n_out'], meta.get('hidden') if meta['arch'] == 'mlp' else None
     if n_in != 784 or not 1 <= n_out <= 1000 or (meta['arch'] == 'mlp' and not (isinstance(hid, int) and 1 <= hid <= 100_000)):
         raise ModelFileError(f"{path/'model.json'}: {n_in} inputs, {hid} hidden units, {n_out} outputs is not a digitclf model "
@@ -420,32 +420,6 @@ def predict_files(model_dir,         # folder with model.json and model.safetens
     p = clf.probs_of(torch.stack(xs).view(len(xs), -1)) if xs else []
     res = [dict(path=f, top=[dict(label=c, prob=round(q, 6)) for c, q in clf._ranked(row, top)]) for f, row in zip(good, p)]
     return res, errors
-
-# %% ../nbs/13_use_classifier.ipynb #60c7e9b0
-def _predict_parser(sub):
-    p = sub.add_parser('predict', help='predict the digit in image files with a saved model',
-                       description='Read each image (any size, colour or grey, dark ink on a light page or white on black), '
-                                   'preprocess it as MNIST was made, and print the predicted class and its probability.')
-    p.add_argument('model', metavar='DIR', help='folder written by `digitclf train --out DIR` (model.json + model.safetensors)')
-    p.add_argument('images', metavar='IMAGE', nargs='+', help='image files (PNG, JPEG, ...)')
-    p.add_argument('--top', type=int, default=1, metavar='K', help='print the K most likely classes (default 1)')
-    p.add_argument('--json', action='store_true', help='print one JSON object per image instead')
-    return p
-
-def _run_predict(a) -> int:
-    import sys
-    if a.top < 1: print("digitclf predict: error: --top must be at least 1", file=sys.stderr); return 2
-    try: res, errors = predict_files(a.model, a.images, a.top)
-    except ModelFileError as e: print(f"digitclf predict: error: {e}", file=sys.stderr); return 2
-    for r in res:
-        if a.json: print(json.dumps(r))
-        else: print(r['path'], '  '.join(f"{t['label']} {t['prob']:.4f}" for t in r['top']))
-    for e in errors: print(f"digitclf predict: error: {e}", file=sys.stderr)
-    return 1 if errors else 0
-
-def _register(commands:dict):
-    "Add `predict` to the `digitclf` command's subcommands."
-    commands.setdefault('predict', (_predict_parser, _run_predict))
 
 # %% ../nbs/13_use_classifier.ipynb #5a1fb893
 _CANVAS_JS = r"""
