@@ -72,6 +72,7 @@ def _short(t):
     t = torch.as_tensor(t).detach().flatten()
     return '[' + ', '.join(f'{v:.4g}' for v in t[:4].tolist()) + (', …]' if len(t) > 4 else ']')
 
+# %% ../nbs/11_exercises.ipynb #6bc74f2e
 def _compare(fn, ref, cases, mistakes=(), hints=()):
     "Run `fn` and `ref` on every case (a tuple of arguments); raise a `_Verdict` naming the first mistake that explains all of `fn`'s answers, or else the first difference."
     gots = []
@@ -234,6 +235,7 @@ def _judge_mnist_loss(fn, seed):
     if not ok: raise _Verdict(False, "the gradient is missing or wrong: keep every step a tensor operation (no .item(), float() or .detach() inside)")
     return "it matches on random scores, extreme scores and batches of one, gradients included"
 
+# %% ../nbs/11_exercises.ipynb #c1c8633e
 def check_mnist_loss(fn:Callable, # your function, e.g. `my_mnist_loss`
                      seed:int=0, # seed for the random scores
                     ) -> bool: # True when your function is right
@@ -299,7 +301,7 @@ def check_grad_by_hand(fn:Callable, # your function, e.g. `my_grad_by_hand`
                        imgs:torch.Tensor=None, # real images (N, 28, 28) to try as well; two of them are used
                        seed:int=0, # seed for the random images and weights
                       ) -> bool: # True when your gradients match autograd's
-    "Check `fn(x, t, weights, bias)`, the gradients of `mnist_loss` for one image worked out by the chain rule, against autograd."
+    "Check `fn(x, t, weights, bias)`, the chain rule's gradients of `mnist_loss` for one image, against autograd's."
     _check_imgs(imgs, 'check_grad_by_hand')
     return _run_check('grad_by_hand', fn, _judge_grad_by_hand, imgs, seed)
 
@@ -366,7 +368,7 @@ def _judge_train_epoch(fn, seed):
 def check_train_epoch(fn:Callable, # your function, e.g. `my_train_epoch`
                       seed:int=0, # seed for the random batches and starting parameters
                      ) -> bool: # True when your function is right
-    "Run `fn(model, lr, params, dl)` and the reference from the same parameters on the same batches; compare the parameters after."
+    "Check `fn(model, lr, params, dl)`: run it and the reference from one start on the same batches; compare the parameters."
     return _run_check('train_epoch', fn, _judge_train_epoch, seed)
 
 # %% ../nbs/11_exercises.ipynb #18426409
@@ -395,7 +397,7 @@ def _relu_sum(x, pairs):
 # %% ../nbs/11_exercises.ipynb #fec90027
 def plot_relu_fit(pairs:list=None, # your (m, b) pairs, e.g. my_relu_fit(); None draws the target alone
                   ax=None, # axes to draw on; a new figure when None
-                 ):
+                 )->plt.Axes: # the axes it drew on
     "Draw the target curve of the ReLU exercise and, when given `pairs`, the sum of max(m*x + b, 0) over them."
     if pairs is not None: pairs = _pairs(pairs, 'plot_relu_fit')
     if ax is None: _, ax = plt.subplots(figsize=(6, 4))
@@ -414,6 +416,7 @@ def _slope(f, a, b):
     "The mean slope of `f` between `a` and `b`."
     return (f(torch.tensor(b, dtype=torch.float64)) - f(torch.tensor(a, dtype=torch.float64))).item()/(b - a)
 
+# %% ../nbs/11_exercises.ipynb #c3b8e86f
 def _judge_relu_fit(fn):
     params = _call(fn)
     try: pairs = _pairs(params, 'relu_fit')
@@ -445,7 +448,7 @@ def _judge_relu_fit(fn):
 # %% ../nbs/11_exercises.ipynb #9074ea15
 def check_relu_fit(fn:Callable, # your function, e.g. `my_relu_fit`, returning a list of (m, b) pairs
                   ) -> bool: # True when your sum of ReLUs follows the target
-    "Check that the sum of max(m*x + b, 0) over the pairs `fn()` returns follows the target within 0.05 for every x in [-3, 3]."
+    "Check that the sum of max(m*x + b, 0) over the pairs `fn()` returns stays within 0.05 of the target on [-3, 3]."
     return _run_check('relu_fit', fn, _judge_relu_fit)
 
 # %% ../nbs/11_exercises.ipynb #dfec7fb9

@@ -5,10 +5,10 @@
 # %% ../nbs/12_questionnaire.ipynb #d91065cf
 from __future__ import annotations
 import ast, json, math, numbers, re
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
+from fastcore.basics import basic_repr, patch, store_attr
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -44,6 +44,10 @@ GLOSSARY = {   # term: (meaning, notebook, heading of the section that shows it)
     'label': ("The right answer for an example, here the digit an image shows (the chapter codes a 3 as 1 and a 7 as 0).", '00_data', "`load_3s_and_7s`: the chapter's four tensors in one call"),
     'layer': ("One stage of a model: a linear layer computes weighted sums, an activation layer applies an activation function.", '07_learner', 'Adding a nonlinearity'),
     'learning rate': ("The number the gradient is multiplied by to set the size of a step; too small is slow, too large overshoots.", '03_gradients', 'Stepping downhill, and the learning rate'),
+}
+
+# %% ../nbs/12_questionnaire.ipynb #c4948e4b
+GLOSSARY.update({   # the glossary, continued
     'Learner': ("The fastai object that holds the data, model, optimiser, loss and metrics, and runs the training loop when you call `fit`.", '07_learner', '`DataLoaders` and `Learner`'),
     'linear model': ("A model whose score is a weighted sum of the inputs plus a bias: `x @ weights + bias`.", '05_mnist_loss', 'One weight per pixel'),
     'loss': ("One number that says how wrong the predictions are, built so that its gradient can guide training; training makes it smaller.", '04_rollercoaster', 'The model and the loss'),
@@ -53,7 +57,7 @@ GLOSSARY = {   # term: (meaning, notebook, heading of the section that shows it)
     'neural network': ("Linear layers with activation functions between them; the chapter's simple net is the smallest example.", '07_learner', 'Adding a nonlinearity'),
     'nonlinearity': ("Another name for an activation function; without one, stacked linear layers are still one linear function.", '07_learner', 'Adding a nonlinearity'),
     'optimiser': ("An object that holds the parameters and the update rule: `step()` moves them, `zero_grad()` resets their gradients.", '06_sgd_loop', 'An optimiser'),
-    'overfitting': ("Fitting the quirks of the training data so closely that the model does worse on new data; the validation set is how we notice.", '03_gradients', 'By gradient descent'),
+    'overfitting': ("Fitting the quirks of the training data so closely that the model does worse on new data; the validation set is how we notice.", '12_questionnaire', 'Checking the answers in words'),
     'parameters, weights': ("The numbers inside a model that training adjusts; the weights multiply the inputs (one per pixel in the linear model).", '05_mnist_loss', 'One weight per pixel'),
     'prediction': ("What the model outputs for an input; the chapter's binary model gives a score that means '3' above 0 and '7' below.", '04_rollercoaster', 'Steps 2 and 3: predict, and measure the loss'),
     'rank': ("The number of axes of a tensor: 0 for a single number, 1 for a list, 2 for a table, 3 for a stack of images.", '02_pixel_similarity', 'NumPy arrays and PyTorch tensors'),
@@ -68,7 +72,7 @@ GLOSSARY = {   # term: (meaning, notebook, heading of the section that shows it)
     'tensor': ("PyTorch's block of numbers with any number of axes, like a NumPy array that can also live on a GPU and track gradients.", '02_pixel_similarity', 'NumPy arrays and PyTorch tensors'),
     'training set': ("The examples whose loss training lowers by adjusting the parameters.", '00_data', 'What is in the folder'),
     'validation set': ("Examples kept out of training and used only to measure the model, so that the measurement is honest.", '00_data', 'What is in the folder'),
-}
+})
 
 # %% ../nbs/12_questionnaire.ipynb #924181a7
 def _strip_markup(text):
@@ -136,31 +140,36 @@ def broken_links(refs, # (label, notebook, heading) triples; notebook is a file 
 _DATA_NAMES = ('path', 'stacked_threes', 'stacked_sevens', 'valid_3_tens', 'valid_7_tens', 'mean3', 'mean7',
                'train_x', 'train_y', 'valid_x', 'valid_y')
 
-@dataclass
 class Question:
     "One self-check question: its text, the lesson section that teaches it, and its answer in words or as code."
-    part:str # the part of the chapter it belongs to
-    text:str # the question (markdown)
-    where:tuple=None # (notebook, heading) of the lesson section that teaches it
-    answer:str='' # the answer in words (markdown); its `{name}` fields are filled in from `facts`
-    facts:dict=None # name: code that computes, from the data, a fact the answer quotes
-    code:str=None # the runnable answer: code whose last line is the answer, or that defines the function `func`
-    func:str=None # for "write a function" questions: the name of the function `code` defines
-    trial:str=None # for function questions: code giving a function `fn -> results` that runs `fn` on test inputs
-    mistakes:tuple=() # (code giving a typical wrong answer, the sentence that explains it) pairs
-    hint:str='' # what to tell a learner whose wrong answer is none of the known mistakes
-    tol:float=1e-6 # how far a number may be from the right one and still count as right
+    def __init__(self,
+                 part:str, # the part of the chapter it belongs to
+                 text:str, # the question (markdown)
+                 where:tuple=None, # (notebook, heading) of the lesson section that teaches it
+                 answer:str='', # the answer in words (markdown); its `{name}` fields are filled in from `facts`
+                 facts:dict=None, # name: code that computes, from the data, a fact the answer quotes
+                 code:str=None, # the runnable answer: code whose last line is the answer, or that defines the function `func`
+                 func:str=None, # for "write a function" questions: the name of the function `code` defines
+                 trial:str=None, # for function questions: code giving a function `fn -> results` that runs `fn` on test inputs
+                 mistakes:tuple=(), # (code giving a typical wrong answer, the sentence that explains it) pairs
+                 hint:str='', # what to tell a learner whose wrong answer is none of the known mistakes
+                 tol:float=1e-6, # how far a number may be from the right one and still count as right
+                ):
+        store_attr()
 
-    @property
-    def kind(self) -> str:
-        "'words', 'value' (a number, shape or tensor) or 'function'."
-        return 'words' if self.code is None else 'function' if self.func else 'value'
+    __repr__ = basic_repr('part,text,where,answer,facts,code,func,trial,mistakes,hint,tol')
 
-    @property
-    def needs_data(self) -> bool:
-        "Whether the answer is computed from the MNIST tensors (see `quiz_data`)."
-        src = ' '.join([self.code or '', self.trial or '', *(self.facts or {}).values(), *(m for m, _ in self.mistakes)])
-        return any(re.search(rf'\b{n}\b', src) for n in _DATA_NAMES)
+# %% ../nbs/12_questionnaire.ipynb #84879509
+@patch(as_prop=True)
+def kind(self:Question) -> str:
+    "'words', 'value' (a number, shape or tensor) or 'function'."
+    return 'words' if self.code is None else 'function' if self.func else 'value'
+
+@patch(as_prop=True)
+def needs_data(self:Question) -> bool:
+    "Whether the answer is computed from the MNIST tensors (see `quiz_data`)."
+    src = ' '.join([self.code or '', self.trial or '', *(self.facts or {}).values(), *(m for m, _ in self.mistakes)])
+    return any(re.search(rf'\b{n}\b', src) for n in _DATA_NAMES)
 
 # %% ../nbs/12_questionnaire.ipynb #60fff8f2
 def _on(fn, cases):
@@ -205,6 +214,7 @@ def _same(a, b, tol=1e-6):
     try: return bool(a == b)
     except Exception: return False
 
+# %% ../nbs/12_questionnaire.ipynb #1ae5e922
 def _what(x):
     n = type(x).__name__
     return f"{'an' if n[0].lower() in 'aeiou' else 'a'} {n}"
@@ -269,6 +279,10 @@ _PART1 = [
         ('00_data', "`load_3s_and_7s`: the chapter's four tensors in one call"), code='train_x.shape[1]',
         mistakes=[('stacked_threes.shape[1]', "That is the length of one side. A flattened image keeps every pixel: rows times columns.")],
         hint="Count the pixels: rows times columns."),
+]
+
+# %% ../nbs/12_questionnaire.ipynb #92416909
+_PART1 += [
     Question(_P1, "How many 3s does the training set hold?", ('02_pixel_similarity', 'Stacking the images'), code='len(stacked_threes)',
         mistakes=[('len(train_x)', "That counts the 7s as well: count only the 3s."),
                   ('len(valid_3_tens)', "Those are the 3s of the validation set; the question asks about the training set.")],
@@ -303,6 +317,10 @@ _PART1 += [
                   ('def odd_doubled(xs): return [x for x in xs if x % 2 == 1]', "The right numbers are kept but not doubled: write `2*x` before the `for`."),
                   ('def odd_doubled(xs): return [2*x for x in xs]', "Every number is doubled: keep only the odd ones with `if x % 2 == 1` at the end.")],
         hint="The pattern is `[expression for x in xs if condition]`."),
+]
+
+# %% ../nbs/12_questionnaire.ipynb #dec1d5a7
+_PART1 += [
     Question(_P1, "What shape does `stacked_threes.view(-1, 28*28)` have?", ('02_pixel_similarity', 'Changing the shape: `view`, `reshape` and `unsqueeze`'),
         code='stacked_threes.view(-1, 28*28).shape',
         mistakes=[('(28*28, len(stacked_threes))', "The images stay along the first axis: each one becomes a row."),
@@ -378,8 +396,8 @@ _PART2 += [
     Question(_P2, "Do you judge a model by its accuracy on the images it trained on, or on the validation images? Why?",
         ('06_sgd_loop', 'A metric: accuracy per batch'),
         answer="On the validation images. A model can fit the quirks of its training images, and then does better on them than on new "
-               "ones (this is called overfitting). Images it never trained on show how it will do on digits it has not seen, which is "
-               "what we want to know."),
+               "ones (this is called overfitting): it can get every training image right while it gets worse on new ones. Images it "
+               "never trained on show how it will do on digits it has not seen, which is what we want to know."),
 ]
 
 # %% ../nbs/12_questionnaire.ipynb #1fc1c4b1
@@ -399,6 +417,10 @@ _PART3 = [
         mistakes=[('(torch.tensor([3., 4., 10.])**2).sum()', "That is the sum itself; the gradient has one slope per element."),
                   ('torch.tensor([3., 4., 10.])**2', "Those are the squares; the slope of each is `2*x`.")],
         hint="Each element gets its own slope, `2*x`."),
+]
+
+# %% ../nbs/12_questionnaire.ipynb #911b80df
+_PART3 += [
     Question(_P3, "What is a gradient, and what does calling `.backward()` on a loss do?", ('05_mnist_loss', 'What `backward()` does'),
         answer="For each parameter, the gradient says how fast the loss changes as that parameter grows: its sign tells you which way is "
                "uphill, its size how steep it is. `loss.backward()` works out these gradients for every tensor you created with "
@@ -442,6 +464,7 @@ _PART3 += [
                "the chapter's standard deviation of 1 does to the first scores."),
 ]
 
+# %% ../nbs/12_questionnaire.ipynb #a84f24cd
 _P4 = 'Loss, metric and sigmoid'
 _PART4 = [
     Question(_P4, "What is a loss, and what must be true of it for gradient descent to work?", ('05_mnist_loss', 'Why accuracy cannot be the loss'),
@@ -546,6 +569,10 @@ _PART5 += [
                   ('def train_epoch(model, lr, params, dl):\n    for xb, yb in dl: mnist_loss(model(xb), yb).backward()\n    for p in params:\n        p.data -= p.grad * lr\n        p.grad.zero_()',
                    "That takes a single step at the end of the epoch: step after every batch.")],
         hint="Per batch: loss, `backward()`, then for each parameter `p.data -= p.grad * lr` and `p.grad.zero_()`."),
+]
+
+# %% ../nbs/12_questionnaire.ipynb #b9dfcfce
+_PART5 += [
     Question(_P5, "`train_x` has one row per image, and `weights` has the shape `(28*28, 1)`. What shape does `train_x @ weights` have?",
         ('05_mnist_loss', 'One weight per pixel'), code='weights = torch.zeros(28*28, 1)\n(train_x @ weights).shape',
         answer="`@` multiplies matrices: each row of `train_x` (an image) times the column of weights gives that image's score.",
@@ -596,6 +623,7 @@ _PART6 = [
                "reach better results; the chapter's last model, an 18-layer ResNet, beats the one-hidden-layer net (lesson 07)."),
 ]
 
+# %% ../nbs/12_questionnaire.ipynb #9969c5e4
 _P7 = 'Beyond the chapter: ten digits and your own Learner'
 _PART7 = [
     Question(_P7, "To four decimal places, which probability does softmax give the last of the three scores `[1., 2., 3.]`?",
@@ -619,6 +647,7 @@ _PART7 = [
                "learning-rate schedules are added this way, without touching the training loop."),
 ]
 
+# %% ../nbs/12_questionnaire.ipynb #04768b5d
 _P8 = 'What the lessons add to the chapter'
 _PART8 = [
     Question(_P8, "The rollercoaster loop uses all 20 points for every step. Is that stochastic gradient descent? Where does the *stochastic* come in?",
@@ -652,7 +681,7 @@ QUESTIONS = _PART1 + _PART2 + _PART3 + _PART4 + _PART5 + _PART6 + _PART7 + _PART
 # %% ../nbs/12_questionnaire.ipynb #2c5f0e93
 def quiz_data(path, # a folder in MNIST_SAMPLE's layout, e.g. `mnist_sample()`
              ) -> SimpleNamespace: # the tensors, under the book's names: `stacked_threes`, `train_x`, `valid_3_tens`, `mean3`, ...
-    "The chapter's tensors, read from the folder `path`, under the names the book gives them; the answers are computed from these."
+    "The chapter's tensors, read from the folder `path`, under the book's names; the answers are computed from these."
     from digitclf.data import load_3s_and_7s
     train_x, train_y, valid_x, valid_y = load_3s_and_7s(path)
     t3, v3 = train_y[:, 0] == 1, valid_y[:, 0] == 1
@@ -680,6 +709,7 @@ def _data_for(q, data):
     if not all(hasattr(data, k) for k in _DATA_NAMES): raise TypeError("data must be what quiz_data(path) returns, e.g. quiz_data(mnist_sample())")
     return data
 
+# %% ../nbs/12_questionnaire.ipynb #45e038e4
 def check(n:int, # the question's number
           answer, # your answer: a number, a shape, a tensor, or (where the question asks for one) your function itself
           data:SimpleNamespace=None, # `quiz_data(path)` for your own folder; the book's sample if None
@@ -718,6 +748,7 @@ def _answer_md(n, q, data, with_question=True):
     if q.where: out.append(f"Lesson: {_link(*q.where)}")
     return '\n'.join(out).strip()
 
+# %% ../nbs/12_questionnaire.ipynb #48a0854d
 def show_answer(n:int, # the question's number
                 data:SimpleNamespace=None, # `quiz_data(path)` for your own folder; the book's sample if None
                 questions:list=None, # the questions (default: `QUESTIONS`)
