@@ -12,23 +12,34 @@ __all__ = ['mnist_distance', 'is_3', 'baseline_accuracy']
 
 # %% ../nbs/02_pixel_similarity.ipynb #d668f66c
 def _check_images(t, name):
+    "Refuse `t` (the argument called `name`) unless it is a tensor of 28×28 images, with a message that says how to fix it."
     if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a tensor, got {type(t).__name__}")
     if t.ndim < 2 or tuple(t.shape[-2:]) != (28, 28):
         hint = " Flattened images (…, 784) can be reshaped with `.view(-1, 28, 28)`." if t.shape[-1:] == (784,) else ""
         raise ValueError(f"{name} must hold 28×28 images, shaped (28, 28) or (N, 28, 28); got {tuple(t.shape)}.{hint}")
 
-def mnist_distance(a, b):
+def mnist_distance(a, # 28×28 image(s): shape (28, 28) or (N, 28, 28)
+                   b, # the same; broadcast against `a`, so either may be a single image
+                  ) -> torch.Tensor: # the mean absolute difference per image: shape () or (N,)
     "Mean absolute difference over the last two axes (rows, columns): one distance per image, broadcasting `a` against `b`."
     _check_images(a, 'a'); _check_images(b, 'b')
     return (a - b).abs().mean((-1, -2))
 
 # %% ../nbs/02_pixel_similarity.ipynb #715e4f3e
-def is_3(x, mean3, mean7):
+def is_3(x,     # 28×28 image(s): shape (28, 28) or (N, 28, 28)
+         mean3, # the ideal 3, (28, 28)
+         mean7, # the ideal 7, (28, 28)
+        ) -> torch.Tensor: # True or False for each image
     "True where the image(s) `x` are closer (by `mnist_distance`) to `mean3` than to `mean7`."
     return mnist_distance(x, mean3) < mnist_distance(x, mean7)
 
-def baseline_accuracy(valid_3s, valid_7s, mean3, mean7):
-    "`(accuracy on 3s, accuracy on 7s, mean of the two)` of the pixel-similarity classifier, as Python floats."
+# %% ../nbs/02_pixel_similarity.ipynb #166246ff
+def baseline_accuracy(valid_3s, # the validation 3s, (N3, 28, 28)
+                      valid_7s, # the validation 7s, (N7, 28, 28)
+                      mean3,    # the ideal 3, (28, 28)
+                      mean7,    # the ideal 7, (28, 28)
+                     ) -> tuple: # (accuracy on the 3s, accuracy on the 7s, the mean of the two), as Python floats
+    "How often `is_3` is right on the 3s and on the 7s, and the mean of the two."
     acc3 = is_3(valid_3s, mean3, mean7).float().mean().item()
     acc7 = (1 - is_3(valid_7s, mean3, mean7).float()).mean().item()
     return acc3, acc7, (acc3 + acc7)/2

@@ -56,7 +56,9 @@ def _env_flag(name):
     if v: raise ValueError(f"{name}={os.environ[name]!r} is not understood: set it to 1 (offline) or 0 (online), or unset it.")
     return None
 
-def can_download(url=URL_SAMPLE, timeout=3.0) -> bool:
+def can_download(url=URL_SAMPLE, # the address of a file; only its server is contacted, nothing is downloaded
+                 timeout=3.0,    # seconds to wait for the server to answer
+                ) -> bool:       # True when a connection opened in time
     "Can we open a connection to `url`'s server within `timeout` seconds?"
     u = urlparse(url)
     port = u.port or (443 if u.scheme == 'https' else 80)
@@ -67,6 +69,29 @@ def can_download(url=URL_SAMPLE, timeout=3.0) -> bool:
 def data_home() -> Path:
     "Folder for digitclf's caches (the PNG folders and decoded tensors): `$DIGITCLF_DATA`, else `~/.cache/digitclf`."
     return Path(os.environ.get('DIGITCLF_DATA') or Path.home()/'.cache'/'digitclf').expanduser()
+
+# %% ../nbs/00_data.ipynb #db615e23
+def _cache_file(folder, fs) -> Path:
+    "Where the decoded pixels of the image files `fs` in `folder` are cached: the key covers the folder and each file's name, size and time."
+    h = hashlib.sha256(str(Path(folder).resolve()).encode())
+    for f in fs:
+        st = f.stat(); h.update(f'\0{f.name}\0{st.st_size}\0{st.st_mtime_ns}'.encode())
+    return data_home()/'tensors'/f'{h.hexdigest()[:32]}.npy'
+
+def _load_cached(fn, n):
+    "The cached uint8 array (n, 28, 28) in `fn`, or None when it is missing or not what it should be."
+    try: a = np.load(fn, allow_pickle=False)
+    except (OSError, ValueError, EOFError): return None
+    return a if a.shape == (n, 28, 28) and a.dtype == np.uint8 else None
+
+def _save_cached(fn, a):
+    "Save `a` to `fn` atomically; a cache folder we cannot write only costs speed."
+    try:
+        fn.parent.mkdir(parents=True, exist_ok=True)
+        tmp = fn.parent/f'.{fn.name}.tmp-{uuid.uuid4().hex[:8]}'
+        with open(tmp, 'wb') as f: np.save(f, np.ascontiguousarray(a, dtype=np.uint8))
+        os.replace(tmp, fn)
+    except OSError: pass
 
 # %% ../nbs/00_data.ipynb #3db9168b
 def _layout_spec(kind):
@@ -84,7 +109,8 @@ def _folder_stats(folder, sizes=True):
             stats[f'{split.name}/{cls.name}'] = [len(fs), sum(f.stat().st_size for f in fs)] if sizes else len(fs)
     return stats
 
-def is_embedded(path) -> bool:
+def is_embedded(path, # a folder, e.g. what `mnist_sample()` returned
+               ) -> bool:
     "Is `path` a folder that digitclf wrote from its embedded digits (rather than fastai's download, or your own)?"
     return (Path(path)/MARKER).is_file()
 
@@ -116,6 +142,7 @@ def _write_embedded(tmp, dest, kind):
     (tmp/MARKER).write_text(json.dumps({'source': f'digitclf/mnist.npz (SHA-256 {EMBEDDED_SHA256})', 'kind': kind, 'names': _NAMING,
                                         'stats': _folder_stats(tmp)}, indent=1))
 
+# %% ../nbs/00_data.ipynb #7c16ea7b
 @contextlib.contextmanager
 def _build_lock(cache, name):
     "Hold an exclusive lock while one process builds `name` under `cache` (others wait; a dead holder's lock is released by the OS)."
@@ -127,8 +154,11 @@ def _build_lock(cache, name):
         finally:
             if fcntl: fcntl.flock(f, fcntl.LOCK_UN)
 
-def embedded_mnist(kind='sample', cache=None) -> Path:
-    "Folder of the embedded MNIST digits in fastai's `kind` layout ('sample': MNIST_SAMPLE, 'full': MNIST), written once under `cache`."
+# %% ../nbs/00_data.ipynb #0e078f3f
+def embedded_mnist(kind='sample', # 'sample': the 3s and 7s in MNIST_SAMPLE's layout; 'full': all ten digits in MNIST's
+                   cache=None,    # the folder to write under; None: `data_home()`
+                  ) -> Path:      # `cache/mnist_{kind}`, complete (checked against its marker)
+    "The folder of the embedded digits in fastai's `kind` layout, written once (atomically) under `cache`."
     _layout_spec(kind)
     cache = Path(cache) if cache is not None else data_home()
     dest = cache/f'mnist_{kind}'
@@ -150,29 +180,6 @@ def embedded_mnist(kind='sample', cache=None) -> Path:
         finally: shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
-# %% ../nbs/00_data.ipynb #db615e23
-def _cache_file(folder, fs) -> Path:
-    "Where the decoded pixels of the image files `fs` in `folder` are cached: the key covers the folder and each file's name, size and time."
-    h = hashlib.sha256(str(Path(folder).resolve()).encode())
-    for f in fs:
-        st = f.stat(); h.update(f'\0{f.name}\0{st.st_size}\0{st.st_mtime_ns}'.encode())
-    return data_home()/'tensors'/f'{h.hexdigest()[:32]}.npy'
-
-def _load_cached(fn, n):
-    "The cached uint8 array (n, 28, 28) in `fn`, or None when it is missing or not what it should be."
-    try: a = np.load(fn, allow_pickle=False)
-    except (OSError, ValueError, EOFError): return None
-    return a if a.shape == (n, 28, 28) and a.dtype == np.uint8 else None
-
-def _save_cached(fn, a):
-    "Save `a` to `fn` atomically; a cache folder we cannot write only costs speed."
-    try:
-        fn.parent.mkdir(parents=True, exist_ok=True)
-        tmp = fn.parent/f'.{fn.name}.tmp-{uuid.uuid4().hex[:8]}'
-        with open(tmp, 'wb') as f: np.save(f, np.ascontiguousarray(a, dtype=np.uint8))
-        os.replace(tmp, fn)
-    except OSError: pass
-
 # %% ../nbs/00_data.ipynb #43a51247
 def _fastai_copy(url):
     "Where fastai's `untar_data(url)` puts its folder, and whether it is already there (read from fastai's config without importing fastai)."
@@ -182,7 +189,9 @@ def _fastai_copy(url):
     dest = home/Path(cfg['DEFAULT'].get('data', 'data')).expanduser()/url.split('/')[-1].split('.')[0]
     return dest, dest.is_dir() and any(dest.iterdir())
 
+# %% ../nbs/00_data.ipynb #2d9b0cb2
 def _mnist(kind, offline, cache, timeout):
+    "The folder of `kind` ('sample' or 'full') from the source `offline` picks; prints one line saying which."
     url = URL_SAMPLE if kind == 'sample' else URL_FULL
     (tr, va), _ = _layout_spec(kind)
     if offline is None: offline = _env_flag('DIGITCLF_OFFLINE')
@@ -204,16 +213,26 @@ def _mnist(kind, offline, cache, timeout):
     print(f"mnist_{kind}: {src}: {ntr + nva:,} images ({tr} {ntr:,}, {va} {nva:,}) in {path}", file=_messages())
     return path
 
-def mnist_sample(offline: bool | None = None, cache: str | Path | None = None, timeout: float = 3.0) -> Path:
-    "Path to the 3s and 7s in fastai's MNIST_SAMPLE layout: embedded (`offline=True`), downloaded (`False`), or fastai's copy if present, else embedded (`None`)."
+# %% ../nbs/00_data.ipynb #8b4a9912
+def mnist_sample(offline: bool | None = None,      # True: embedded digits; False: fastai's download; None: $DIGITCLF_OFFLINE, else fastai's copy, else embedded
+                 cache: str | Path | None = None,  # where the embedded digits are written; None: `data_home()`
+                 timeout: float = 3.0,             # with `offline=False`: seconds to wait for fastai's server
+                ) -> Path:                         # a folder with train/3, train/7, valid/3 and valid/7
+    "The folder of the chapter's 3s and 7s, in fastai's MNIST_SAMPLE layout; prints where they came from."
     return _mnist('sample', offline, cache, timeout)
 
-def mnist_full(offline: bool | None = None, cache: str | Path | None = None, timeout: float = 3.0) -> Path:
-    "Path to all ten digits in fastai's MNIST layout (`training/0..9`, `testing/0..9`); `offline` as in `mnist_sample`."
+def mnist_full(offline: bool | None = None,      # True: embedded digits; False: fastai's download; None: as in `mnist_sample`
+               cache: str | Path | None = None,  # where the embedded digits are written; None: `data_home()`
+               timeout: float = 3.0,             # with `offline=False`: seconds to wait for fastai's server
+              ) -> Path:                         # a folder with training/0..9 and testing/0..9
+    "The folder of all ten digits, in fastai's MNIST layout; prints where they came from."
     return _mnist('full', offline, cache, timeout)
 
 # %% ../nbs/00_data.ipynb #878f2727
-def check_layout(path, splits=('train', 'valid'), classes=('3', '7')) -> Path:
+def check_layout(path,                      # the folder to check
+                 splits=('train', 'valid'), # the split sub-folders it must have
+                 classes=('3', '7'),        # the class sub-folders each split must have
+                ) -> Path:                  # `path`, as a `Path`
     "Raise a `ValueError` naming what is missing unless `path` has every `split/class` sub-folder."
     path = Path(path)
     if not path.is_dir(): raise ValueError(f"{path} is not a folder. Pass the folder that contains {'/, '.join(splits)}/ (for example `mnist_sample()`).")
@@ -225,6 +244,7 @@ def check_layout(path, splits=('train', 'valid'), classes=('3', '7')) -> Path:
                                  f"(expected {', '.join(f'{a}/{b}' for a in splits for b in classes)}).")
     return path
 
+# %% ../nbs/00_data.ipynb #4c1b9801
 def _read_image(fn, resize=False):
     "(uint8 array 28×28, list of the conversions made) for the image file `fn`."
     fn = Path(fn)
@@ -246,19 +266,25 @@ def _read_image(fn, resize=False):
     except ValueError as e:
         raise ValueError(f"the image {fn} cannot be used: {e}") from None
 
+# %% ../nbs/00_data.ipynb #9cfab050
 def _warn_converted(fn, changes):
     "Warn that the image `fn` was converted (`changes`); return whether it was."
     if changes: warnings.warn(f"{fn}: converted {' and '.join(changes)}", stacklevel=3)
     return bool(changes)
 
-def load_image(fn, resize=False) -> np.ndarray:
-    "One 28×28 greyscale image as a uint8 array; colour is converted with a warning; other sizes are refused, or resized with a warning when `resize`."
+def load_image(fn,           # an image file (PNG, or anything else PIL opens), in greyscale or colour
+               resize=False, # resize an image that is not 28×28 (with a warning) instead of refusing it
+              ) -> np.ndarray: # (28, 28) uint8 pixels, 0 to 255
+    "One 28×28 greyscale image as a uint8 array; a colour image is converted to grey, with a warning."
     a, changes = _read_image(fn, resize)
     _warn_converted(fn, changes)
     return a
 
-def load_images(folder, resize=False) -> torch.Tensor:
-    "All PNG images in `folder`, sorted by name, as a float tensor (N, 28, 28) with pixels in [0, 1] (`resize` as in `load_image`)."
+# %% ../nbs/00_data.ipynb #37155f7c
+def load_images(folder,       # a class folder of 28×28 PNG files, e.g. `path/'train'/'3'`
+                resize=False, # as in `load_image`
+               ) -> torch.Tensor: # (N, 28, 28) float32, pixels in [0, 1], in file-name order
+    "All PNG images in `folder`, sorted by name, as one float tensor; the pixels are cached for the next time."
     folder = Path(folder)
     if not folder.is_dir(): raise ValueError(f"{folder} is not a folder")
     fs = sorted(folder.glob('*.png'))
@@ -276,8 +302,9 @@ def load_images(folder, resize=False) -> torch.Tensor:
     return torch.from_numpy(a).float().div_(255)   # in place: one copy of the pixels, not two
 
 # %% ../nbs/00_data.ipynb #c5be866d
-def load_3s_and_7s(path):
-    "`(train_x, train_y, valid_x, valid_y)` from a folder in MNIST_SAMPLE layout: x is (N, 784) in [0, 1], y is (N, 1), 3 → 1 and 7 → 0."
+def load_3s_and_7s(path, # a folder in MNIST_SAMPLE layout (train/3, train/7, valid/3, valid/7), e.g. `mnist_sample()`
+                  ) -> tuple: # train_x (N, 784) in [0, 1], train_y (N, 1) with 3 → 1 and 7 → 0, then valid_x, valid_y
+    "The chapter's `(train_x, train_y, valid_x, valid_y)`: in each split the 3s, then the 7s, flattened and labelled."
     path = check_layout(path, ('train', 'valid'), ('3', '7'))
     out = []
     for split in ('train', 'valid'):
@@ -290,7 +317,8 @@ def load_3s_and_7s(path):
 # %% ../nbs/00_data.ipynb #0daf5c71
 LAYOUTS = (('train', 'valid'), ('training', 'testing'))   # MNIST_SAMPLE's and MNIST's split folders
 
-def find_layout(path) -> tuple:
+def find_layout(path, # a folder in either MNIST layout
+               ) -> tuple: # ('train', 'valid') or ('training', 'testing')
     "The (train, valid) split folder names `path` uses, or a `ValueError` saying what it contains instead."
     path = Path(path)
     if not path.exists(): raise ValueError(f"{path} does not exist: pass a folder in MNIST layout (for example `mnist_sample()`)")
@@ -301,8 +329,11 @@ def find_layout(path) -> tuple:
     raise ValueError(f"{path} is not in MNIST layout: expected the sub-folders train/ and valid/ (or training/ and testing/), "
                      f"found {', '.join(found) if found else 'no sub-folders'}")
 
-def load_digits(path, resize=False):
-    "`(train_x, train_y, valid_x, valid_y, classes)` from a folder in either MNIST layout: x is (N, 784) in [0, 1], y the class index (N,)."
+# %% ../nbs/00_data.ipynb #1ee6a52c
+def load_digits(path,         # a folder in either MNIST layout; its class sub-folders, sorted, are the classes
+                resize=False, # as in `load_image`
+               ) -> tuple:    # train_x (N, 784) in [0, 1], train_y (N,) class indices, valid_x, valid_y, classes
+    "`(train_x, train_y, valid_x, valid_y, classes)` from a folder in either MNIST layout, any classes."
     path = Path(path)
     splits = find_layout(path)
     names = [sorted(p.name for p in (path/s).iterdir() if p.is_dir()) for s in splits]
@@ -318,14 +349,19 @@ def load_digits(path, resize=False):
     return (*out, classes)
 
 # %% ../nbs/00_data.ipynb #ccb788d8
-def images_digest(x, y, classes=None, ordered=False) -> str:
-    "A fingerprint of labelled images: `x` (N, ...) pixels (uint8, or floats in [0, 1]), `y` (N,) class indices into `classes`; their order counts only if `ordered`."
+def images_digest(x,             # the images, (N, ...): uint8 pixels, or floats in [0, 1] as `load_digits` gives them
+                  y,             # their labels, (N,) or (N, 1): class indices
+                  classes=None,  # the class names the labels index; None: '0', '1', ... up to the largest label
+                  ordered=False, # whether the order of the images counts (it does for training, not for the data)
+                 ) -> str:       # a SHA-256, in hex
+    "A fingerprint of labelled images from their pixels and labels, not their file names; in any order unless `ordered`."
     x = torch.as_tensor(x)
     b = (x if x.dtype == torch.uint8 else (x.float()*255).round().clamp(0, 255).to(torch.uint8)).reshape(len(x), -1).numpy()
     names = [str(c).encode() for c in (classes if classes is not None else range(int(torch.as_tensor(y).max()) + 1))]
     hs = [hashlib.sha256(names[int(l)] + b'\0' + r.tobytes()).digest() for l, r in zip(torch.as_tensor(y).reshape(-1).tolist(), b)]
     return hashlib.sha256(b''.join(hs if ordered else sorted(hs))).hexdigest()
 
+# %% ../nbs/00_data.ipynb #16594acb
 BOOK_DIGESTS = {  # images_digest of (train, valid) of fastai's MNIST_SAMPLE, and of (training, testing) of its MNIST
     ('train', 'valid'): ('f4fbc57517b83ce05bb07470f6c7b6ee1cdf4b4102a98867e8acaa8a18c52d22',
                          'f2b6066393a33d04532b8a782a51f586666ab90a7fdf702ffcd2ae597879f402'),
@@ -338,8 +374,10 @@ BOOK_ORDERED_DIGESTS = {  # the same, in the order the book's code loads them (f
                               '03ba0e2fc41d69f173b739814d89dcb0011f4feec452ea0a2f17df730dde5398')}
 BOOK_COUNTS = {('train', 'valid'): (12396, 2038), ('training', 'testing'): (60000, 10000)}
 
-def is_book_data(path, ordered=False) -> bool:
-    "Does the folder `path` hold exactly the labelled images of fastai's MNIST_SAMPLE (train/valid) or MNIST (training/testing)? With `ordered`, also loaded in the book's order."
+def is_book_data(path,          # a folder in either MNIST layout
+                 ordered=False, # also require the book's order: the order the images load in, and training sees them
+                ) -> bool:
+    "Does `path` hold exactly the labelled images of fastai's MNIST_SAMPLE or MNIST (with `ordered`, in the book's order)?"
     splits = find_layout(path)
     if tuple(sum(1 for _ in (Path(path)/s).glob('*/*.png')) for s in splits) != BOOK_COUNTS[splits]: return False
     tx, ty, vx, vy, classes = load_digits(path)
@@ -347,8 +385,12 @@ def is_book_data(path, ordered=False) -> bool:
     return digests == (BOOK_ORDERED_DIGESTS if ordered else BOOK_DIGESTS)[splits]
 
 # %% ../nbs/00_data.ipynb #b6cead6b
-def scrambled_copy(src, dest, keep=1.0, seed=0) -> Path:
-    "Copy the MNIST-layout folder `src` to `dest` under random file names, keeping a random fraction `keep` of each class folder."
+def scrambled_copy(src,     # a folder in either MNIST layout
+                   dest,    # where the copy goes (created if need be)
+                   keep=1.0, # the fraction of each class folder to copy, at random (at least one image each)
+                   seed=0,  # seeds the choice of images and their new names
+                  ) -> Path: # `dest`
+    "Copy the MNIST-layout folder `src` to `dest` under random file names, keeping a random part of each class folder."
     src, dest, rng = Path(src), Path(dest), random.Random(seed)
     for split in find_layout(src):
         for cls in sorted(p for p in (src/split).iterdir() if p.is_dir()):

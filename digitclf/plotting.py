@@ -12,6 +12,12 @@ import matplotlib.pyplot as plt
 __all__ = ['plot_function', 'show_digits']
 
 # %% ../nbs/01_plotting.ipynb #cf9b185b
+def _check_plot_args(f, min, max, ylim):
+    "Refuse, before anything is drawn, what `plot_function` cannot draw."
+    if not callable(f): raise TypeError(f"plot_function needs a function to draw, got {type(f).__name__}: pass e.g. `lambda x: x**2`")
+    if not max > min: raise ValueError(f"min ({min}) must be smaller than max ({max})")
+    if ylim is not None and np.size(ylim) != 2: raise ValueError(f"ylim must be a pair (bottom, top), got {ylim!r}")
+
 def _target_axes(ax, figsize):
     "The axis `plot_function` draws on: `ax` if given, else the current axes of an open figure, else a new figure's."
     if ax is not None:
@@ -21,12 +27,22 @@ def _target_axes(ax, figsize):
     if plt.get_fignums(): return plt.gcf().gca()   # a figure is open: in a notebook, this cell opened it
     return plt.subplots(figsize=figsize)[1]
 
-def plot_function(f, tx=None, ty=None, title=None, min=-2, max=2, figsize=(6, 4),
-                  ylim=None, color=None, ax=None, steps=100, label=None, **kwargs):
+# %% ../nbs/01_plotting.ipynb #ec49a1bd
+def plot_function(f,              # the function to draw: a tensor of x values in, one y per x out, e.g. `lambda x: x**2`
+                  tx=None,        # the label of the x axis
+                  ty=None,        # the label of the y axis
+                  title=None,     # the title of the figure
+                  min=-2,         # the smallest x drawn
+                  max=2,          # the largest x drawn
+                  figsize=(6, 4), # (width, height) in inches, used when a new figure is opened
+                  ylim=None,      # (bottom, top) of the y axis; None: matplotlib's choice
+                  color=None,     # the colour of the line, e.g. 'r'; None: the axis's next colour
+                  ax=None,        # the matplotlib Axes to draw on; None: the open figure's, else a new figure's
+                  steps=100,      # how many x values, evenly spaced from `min` to `max`
+                  label=None,     # the name of the line in a legend
+                  **kwargs):
     "Plot `f` over `steps` points in [`min`, `max`] on `ax`, else on the open figure, else on a new one; returns None."
-    if not callable(f): raise TypeError(f"plot_function needs a function to draw, got {type(f).__name__}: pass e.g. `lambda x: x**2`")
-    if not max > min: raise ValueError(f"min ({min}) must be smaller than max ({max})")
-    if ylim is not None and np.size(ylim) != 2: raise ValueError(f"ylim must be a pair (bottom, top), got {ylim!r}")
+    _check_plot_args(f, min, max, ylim)
     x = torch.linspace(min, max, steps)
     with torch.no_grad(): y = f(x)
     y = torch.as_tensor(y).detach().cpu().float()
@@ -34,14 +50,20 @@ def plot_function(f, tx=None, ty=None, title=None, min=-2, max=2, figsize=(6, 4)
         raise ValueError(f"f returned {tuple(y.shape)} for {steps} inputs: it must return one value per x (use element-wise operations)")
     ax = _target_axes(ax, figsize)
     ax.plot(x.numpy(), y.reshape(-1).numpy(), **({'color': color} if color is not None else {}),
-            **({'label': label} if label is not None else {}), **kwargs)
+            **({'label': label} if label is not None else {}), **kwargs)   # any other keyword goes to matplotlib's `ax.plot`
     if tx is not None: ax.set_xlabel(tx)
     if ty is not None: ax.set_ylabel(ty)
     if title is not None: ax.set_title(title)
     if ylim is not None: ax.set_ylim(*ylim)
 
 # %% ../nbs/01_plotting.ipynb #87dce6e8
-def show_digits(images, titles=None, ncols=None, size=1.5, cmap='Greys', axs=None):
+def show_digits(images,       # 28×28 images or flattened 784-vectors: a stack, or a list of tensors or arrays
+                titles=None,  # one title per image
+                ncols=None,   # images per row; None: all in one row
+                size=1.5,     # the width of each image, in inches
+                cmap='Greys', # the colour map; 'Greys' draws each image's lowest value white and its highest black
+                axs=None,     # the axes to draw on, one per image; None: a new figure
+               ) -> np.ndarray: # the axes that show the images
     "Show 28×28 images (or flattened 784-vectors) side by side; returns the axes."
     imgs = [torch.as_tensor(o).detach().cpu().float() for o in images]
     if not imgs: raise ValueError("show_digits got no images to show")
