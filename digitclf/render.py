@@ -12,11 +12,12 @@ from pathlib import Path
 __all__ = ['RenderError', 'lessons_path', 'lesson_files', 'copy_lessons', 'site_links', 'render_notebook', 'draw_model_js',
            'render_draw_page', 'render_site', 'register']
 
-# %% ../nbs/93_render.ipynb #f5dfeedb
+# %% ../nbs/93_render.ipynb #4fc369f0
 class RenderError(Exception):
-    "A lesson or the draw page could not be rendered; the message names the notebook and cell, or the model folder, and what is wrong."
+    "A lesson or the draw page could not be rendered; the message says where (notebook and cell, or model folder) and why."
 
-def lessons_path() -> Path:
+# %% ../nbs/93_render.ipynb #bf319aa5
+def lessons_path() -> Path: # the folder of lesson notebooks
     "The folder of lesson notebooks: shipped in the package (`digitclf/lessons`), or `nbs/` of a checkout."
     import digitclf
     pkg = Path(digitclf.__file__).resolve().parent
@@ -25,16 +26,21 @@ def lessons_path() -> Path:
     raise FileNotFoundError("the lesson notebooks are not installed with this copy of digitclf: "
                             "reinstall it (pip install --force-reinstall digitclf) or clone the repository")
 
-def lesson_files(path=None) -> list:
-    "The notebooks in `path` (default `lessons_path()`), in reading order, with `index.ipynb` (the README) first when present."
+# %% ../nbs/93_render.ipynb #26635b5b
+def lesson_files(path=None, # a folder of notebooks; None: `lessons_path()`
+                ) -> list:  # the notebooks' paths, `index.ipynb` first, then by name
+    "The notebooks in `path`, in reading order, `index.ipynb` (the README) first; names starting `_` or `.` left out."
     path = Path(path) if path is not None else lessons_path()
     if not path.is_dir(): raise FileNotFoundError(f"{path} is not a folder of notebooks")
     fs = sorted(p for p in path.glob('*.ipynb') if not p.name.startswith(('_', '.')))
     if not fs: raise FileNotFoundError(f"{path} has no notebooks (*.ipynb)")
     return sorted(fs, key=lambda p: (p.name != 'index.ipynb', p.name))
 
-# %% ../nbs/93_render.ipynb #9cef38c5
-def copy_lessons(dest, force=False, src=None) -> list:
+# %% ../nbs/93_render.ipynb #7a8c6220
+def copy_lessons(dest,        # the folder to copy the notebooks into (created if needed)
+                 force=False, # overwrite notebooks already in `dest`
+                 src=None,    # the folder of notebooks to copy; None: `lessons_path()`
+                ) -> list:    # the paths of the copies
     "Copy the lesson notebooks into `dest`; refuse (copying nothing) if any would overwrite a file, unless `force`."
     dest = Path(dest).expanduser()
     fs = lesson_files(src)
@@ -46,12 +52,24 @@ def copy_lessons(dest, force=False, src=None) -> list:
     dest.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(f, dest/f.name)) for f in fs]
 
-# %% ../nbs/93_render.ipynb #b673d7b5
-def _directives(cell):
-    "nbdev's `#| ...` directives of a cell, read by nbdev's own parser (the one `nbdev_test` uses), e.g. {'slow': [], 'eval:': ['false']}."
-    from nbdev.process import extract_directives
-    return extract_directives(cell, remove=False)
+# %% ../nbs/93_render.ipynb #a618059e
+_DIRECTIVE = re.compile(r'^\s*#\s*\|')    # a directive line: `#|`, spaces allowed before and after the `#`
+_CELL_MAGIC = re.compile(r'^\s*%%\w+')     # a cell magic such as `%%time`, which may sit among the directives
 
+def _directives(cell):
+    "The cell's leading `#| key value` lines as a dict, e.g. {'slow': [], 'eval:': ['false']}, read as nbdev reads them."
+    lines = cell.source.splitlines(True)
+    n = next((i for i, l in enumerate(lines) if l.strip() and not _DIRECTIVE.match(l) and not _CELL_MAGIC.match(l)), len(lines))
+    out = {}
+    for l in lines[:n]:                             # blank lines and cell magics too, as nbdev does (`%%time` gives 'time')
+        l = _DIRECTIVE.sub('#|', l)
+        if l.strip().endswith(':'): l = l.replace(':', '')      # `#| hide:` (Quarto's style) is `#| hide`
+        if ':' in l: l = l.replace(':', ': ')                   # `#| eval:false` is `#| eval: false`
+        words = l.strip()[2:].split()
+        if words: out[words[0]] = words[1:]
+    return out
+
+# %% ../nbs/93_render.ipynb #eb878b9c
 def _title(nb, default):
     "(title, description) from the notebook's first markdown cell: `# Title` and `> description`."
     for c in nb.cells:
@@ -60,24 +78,18 @@ def _title(nb, default):
         return (t.group(1).strip() if t else default), (d.group(1).strip() if d else '')
     return default, ''
 
+# %% ../nbs/93_render.ipynb #abed4b3f
 _WRAP_CSS = '<style>.jp-InputArea-editor pre, .jp-OutputArea-output pre {white-space: pre-wrap; overflow-wrap: anywhere}</style>'
 
 def site_links(html:str, # a page rendered from a notebook
-              ) -> str:
-    "Point the page's links to other lessons (`06_sgd_loop.ipynb#Mini-batches`) at their pages in the site (`06_sgd_loop.html#Mini-batches`)."
+              ) -> str:  # the page, its links to other lessons now pointing at their pages
+    "Point the page's links to lessons (`06_sgd_loop.ipynb#Mini-batches`) at their site pages (`06_sgd_loop.html#...`)."
     html = re.sub(r'href="index\.ipynb(#[^"]*)?"', lambda m: f'href="readme.html{m.group(1) or ""}"', html)
     return re.sub(r'href="(\d\d_[\w-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', html)
 
-def render_notebook(src, out_dir, slow=False, timeout=600, kernel='python3') -> dict:
-    "Execute the notebook `src` in a real kernel and write `out_dir/<name>.html`; returns what the index needs."
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-    from nbconvert import HTMLExporter
-    src, out_dir = Path(src).resolve(), Path(out_dir)
-    os.environ.pop('MPLBACKEND', None)           # let the kernel use its inline backend, so figures land in the page
-    try: nb = nbformat.read(src, as_version=4)
-    except Exception as e: raise RenderError(f"{src.name}: cannot be read as a notebook ({e})") from None
+# %% ../nbs/93_render.ipynb #0779dbbc
+def _mark_skipped(nb, slow):
+    "Tag the cells that must not run (`#| slow` unless `slow`, `#| eval: false`) `skip-execution`; return the slow ones' indices."
     skipped = []
     for i, c in enumerate(nb.cells):
         if c.cell_type != 'code': continue
@@ -85,19 +97,26 @@ def render_notebook(src, out_dir, slow=False, timeout=600, kernel='python3') -> 
         if ('slow' in d and not slow) or d.get('eval:', [''])[0].lower() == 'false':
             c.metadata.setdefault('tags', []).append('skip-execution')
             if 'slow' in d: skipped.append(i)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(src.parent)}})
-    start = time.time()
-    try: client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
-        bad = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and
-                    any(o.get('output_type') == 'error' for o in c.get('outputs', []))), None)
-        if bad is None: bad = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and c.get('execution_count') is None
-                                    and 'skip-execution' not in c.metadata.get('tags', []) and c.source.strip()), '?')
-        err = next((f"{o['ename']}: {o['evalue']}" for o in (nb.cells[bad].get('outputs', []) if bad != '?' else [])
-                    if o.get('output_type') == 'error'), type(e).__name__ + (f': {e}' if isinstance(e, CellTimeoutError) else ''))
-        first = nb.cells[bad].source.strip().splitlines()[0][:60] if bad != '?' else ''
-        raise RenderError(f"{src.name}: cell {bad} ({first!r}) failed in the kernel: {err.splitlines()[0][:300]}") from None
-    secs = time.time() - start
+    return skipped
+
+# %% ../nbs/93_render.ipynb #9d84d796
+def _failure(nb, src, e) -> RenderError:
+    "The `RenderError` for notebook `src` whose run `nb` stopped with `e`: the cell, its first line and the error, on one line."
+    from nbclient.exceptions import CellTimeoutError
+    bad = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and
+                any(o.get('output_type') == 'error' for o in c.get('outputs', []))), None)
+    if bad is None: bad = next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and c.get('execution_count') is None
+                                and 'skip-execution' not in c.metadata.get('tags', []) and c.source.strip()), '?')
+    err = next((f"{o['ename']}: {o['evalue']}" for o in (nb.cells[bad].get('outputs', []) if bad != '?' else [])
+                if o.get('output_type') == 'error'), type(e).__name__ + (f': {e}' if isinstance(e, CellTimeoutError) else ''))
+    first = nb.cells[bad].source.strip().splitlines()[0][:60] if bad != '?' else ''
+    return RenderError(f"{src.name}: cell {bad} ({first!r}) failed in the kernel: {err.splitlines()[0][:300]}")
+
+# %% ../nbs/93_render.ipynb #45f70056
+def _write_page(nb, src, out_dir, skipped):
+    "Write the run `nb` of `src` as `out_dir/<name>.html`, a note in each `skipped` cell, no `#| hide` cells; (name, title, desc)."
+    import nbformat
+    from nbconvert import HTMLExporter
     for i in skipped:
         nb.cells[i].outputs = [nbformat.v4.new_output('stream', name='stdout',
             text="(not run by digitclf render: a #| slow cell; use `digitclf render --slow` to include it)\n")]
@@ -109,19 +128,57 @@ def render_notebook(src, out_dir, slow=False, timeout=600, kernel='python3') -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     name = 'readme.html' if src.name == 'index.ipynb' else src.stem + '.html'
     (out_dir/name).write_text(body, encoding='utf-8')
+    return name, title, desc
+
+# %% ../nbs/93_render.ipynb #939b3c14
+def render_notebook(src,              # the notebook to run
+                    out_dir,          # the folder for its page (created if needed); `index.ipynb` becomes `readme.html`
+                    slow=False,       # also run cells marked `#| slow`
+                    timeout=600,      # seconds one cell may run
+                    kernel='python3', # the name of the Jupyter kernel to run it in
+                   ) -> dict:         # notebook, html, title, description, seconds, skipped_slow: what the index needs
+    "Execute the notebook `src` in a real kernel and write `out_dir/<name>.html`; returns what the index needs."
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    src, out_dir = Path(src).resolve(), Path(out_dir)
+    try: nb = nbformat.read(src, as_version=4)
+    except Exception as e: raise RenderError(f"{src.name}: cannot be read as a notebook ({e})") from None
+    skipped = _mark_skipped(nb, slow)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(src.parent)}})
+    env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}   # the kernel's inline backend puts figures in the page
+    start = time.time()
+    try: client.execute(env=env)      # nbclient passes `env` on to the kernel manager's start_kernel; os.environ is untouched
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e: raise _failure(nb, src, e) from None
+    secs = time.time() - start
+    name, title, desc = _write_page(nb, src, out_dir, skipped)
     return dict(notebook=src.name, html=name, title=title, description=desc, seconds=round(secs, 1), skipped_slow=len(skipped))
 
-# %% ../nbs/93_render.ipynb #d7a00002
-# The page's preprocessing: digitclf.classifier.mnist_preprocess in JavaScript.
+# %% ../nbs/93_render.ipynb #5f1359fd
+# The page's preprocessing: digitclf.classifier.mnist_preprocess in JavaScript, step for step, one function per step or two.
 _PREPROCESS_JS = r"""// mnistPreprocess: the JavaScript twin of digitclf.classifier.mnist_preprocess, step for step.
 // g: greyscale pixels in [0, 1], row by row (H rows of W); returns 784 values (28×28, white ink on black), or null when blank.
 function mnistPreprocess(g, H, W) {
-  const border = [];                                        // 1. the background: the median of the border pixels
+  const p = mnistInk(g, H, W);                               // 1 to 3: white ink on black, from 0 to 1, and the ink's box
+  if (!p) return null;                                       // blank or nearly blank: not a digit
+  const q = mnistShrink(p.ink, W, p.r0, p.c0, p.h, p.w);     // 4. longer side 20 px, aspect kept
+  return mnistCentre(q.small, q.nh, q.nw);                   // 5. centre of mass to (14, 14)
+}
+// 1. The background: the median of the border pixels.
+function mnistBackground(g, H, W) {
+  const border = [];
   for (let c = 0; c < W; c++) border.push(g[c], g[(H - 1) * W + c]);
   for (let r = 0; r < H; r++) border.push(g[r * W], g[r * W + W - 1]);
   border.sort((a, b) => a - b);
   const n = border.length, m = n >> 1;
-  let bg = n % 2 ? border[m] : (border[m - 1] + border[m]) / 2;
+  return n % 2 ? border[m] : (border[m - 1] + border[m]) / 2;
+}
+"""
+
+# %% ../nbs/93_render.ipynb #54bd05f1
+_PREPROCESS_JS += r"""// Steps 1 to 3: the ink, white on black and stretched to [0, 1], and the box around it; null when the page is blank.
+function mnistInk(g, H, W) {
+  let bg = mnistBackground(g, H, W);                         // 1. the background: the median of the border pixels
   const inv = bg > 0.5;                                      // 2. a light page: invert to white ink on black
   if (inv) bg = 1 - bg;
   let top = -Infinity;
@@ -134,7 +191,14 @@ function mnistPreprocess(g, H, W) {
     if (v > 0.1) { count++; if (r < r0) r0 = r; if (r > r1) r1 = r; if (c < c0) c0 = c; if (c > c1) c1 = c; }
   }
   if (top - bg < 0.2 || count < Math.max(3, 0.001 * H * W)) return null;      // blank or nearly blank: not a digit
-  const h = r1 - r0 + 1, w = c1 - c0 + 1, s = 20 / Math.max(h, w);             // 4. longer side 20 px, aspect kept
+  return {ink, r0, c0, h: r1 - r0 + 1, w: c1 - c0 + 1};
+}
+"""
+
+# %% ../nbs/93_render.ipynb #94cf2612
+_PREPROCESS_JS += r"""// Step 4: the ink's box (h × w from row r0, column c0 of ink, W wide) shrunk so its longer side is 20 px, aspect kept.
+function mnistShrink(ink, W, r0, c0, h, w) {
+  const s = 20 / Math.max(h, w);
   const nh = Math.max(1, Math.floor(h * s + 0.5)), nw = Math.max(1, Math.floor(w * s + 0.5));
   const tall = new Float64Array(nh * w), small = new Float64Array(nh * nw);
   const cum = new Float64Array(Math.max(h, w) + 1);
@@ -152,7 +216,14 @@ function mnistPreprocess(g, H, W) {
       small[i * nw + j] = (cum[hi] - cum[lo]) / (hi - lo);
     }
   }
-  let tot = 0, sy = 0, sx = 0;                               // 5. centre of mass to (14, 14), whole pixels, clipped
+  return {small, nh, nw};
+}
+"""
+
+# %% ../nbs/93_render.ipynb #9c597249
+_PREPROCESS_JS += r"""// Step 5: the nh × nw picture in a 28×28 square, its centre of mass at (14, 14), in whole pixels, clipped.
+function mnistCentre(small, nh, nw) {
+  let tot = 0, sy = 0, sx = 0;
   for (let i = 0; i < nh; i++) for (let j = 0; j < nw; j++) { const v = small[i * nw + j]; tot += v; sy += v * i; sx += v * j; }
   const snap = v => Math.floor(v * 1e6 + 0.5) / 1e6;        // as in Python: sums in another order must not decide a tie
   const t = Math.floor(14 - snap(sy / tot) + 0.5), l = Math.floor(14 - snap(sx / tot) + 0.5), out = new Float64Array(784);
@@ -162,8 +233,8 @@ function mnistPreprocess(g, H, W) {
 }
 """
 
-# %% ../nbs/93_render.ipynb #d7a0000a
-# The page's net and drawing: forward(), the weights' decoding, pointer events, the preview and the bars.
+# %% ../nbs/93_render.ipynb #22bbd818
+# The page's net and drawing: forward() and the weights' decoding; the page's set-up; reading the pad; the pen; the start.
 _DRAW_JS = r"""// The chapter's simple net: relu(x @ w1 + b1) @ w2 + b2, then softmax. w1 and w2 are stored as PyTorch keeps them (out × in).
 function forward(net, x) {
   const H = net.hidden, C = net.classes.length, h = new Float64Array(H), z = new Float64Array(C);
@@ -177,14 +248,18 @@ function floats(b64) {     // base64 of little-endian float32 values -> Float32A
   for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
   return new Float32Array(u.buffer);
 }
-(function () {
+"""
+
+# %% ../nbs/93_render.ipynb #3f1bb8b9
+_DRAW_JS += r"""// The page's elements, its state (window.digitclf, where a test can read it), the net and the bars; null without a model.
+function drawPage() {
   const S = 280, pad = document.getElementById('pad'), ctx = pad.getContext('2d', {willReadFrequently: true});
   const seen = document.getElementById('seen').getContext('2d'), answer = document.getElementById('answer');
   const barsEl = document.getElementById('bars'), timing = document.getElementById('timing');
   const state = window.digitclf = {grey: null, x28: null, probs: null, label: null, ms: null, workMs: null, pointer: null, updates: 0,
                                    preprocess: mnistPreprocess, forward};
   const m = window.DIGITCLF_MODEL;
-  if (!m) { answer.textContent = 'draw-model.js did not load: render the site again (digitclf render)'; return; }
+  if (!m) { answer.textContent = 'draw-model.js did not load: render the site again (digitclf render)'; return null; }
   const net = state.net = {classes: m.classes, hidden: m.hidden, w1: floats(m.w1), b1: floats(m.b1), w2: floats(m.w2), b2: floats(m.b2)};
   document.querySelectorAll('.hidden').forEach(e => e.textContent = m.hidden);
   document.querySelectorAll('.nout').forEach(e => e.textContent = m.classes.length);
@@ -196,31 +271,38 @@ function floats(b64) {     // base64 of little-endian float32 values -> Float32A
     row.querySelector('.k').textContent = k; barsEl.appendChild(row);
     return {row, fill: row.querySelector('.fill'), p: row.querySelector('.p')};
   });
-  function clear() {
-    ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, S, S);
-    ctx.strokeStyle = ctx.fillStyle = '#000'; ctx.lineWidth = 20; ctx.lineCap = ctx.lineJoin = 'round';
-    update(performance.now());
+  return {S, pad, ctx, seen, answer, barsEl, timing, state, m, net, bars};
+}
+"""
+
+# %% ../nbs/93_render.ipynb #1e758895
+_DRAW_JS += r"""// Read the pad: the drawing -> grey -> 28×28 -> the net -> the bars; t0: when the pen lifted.
+function readPad(p, t0) {
+  const t1 = performance.now(), {S, ctx, seen, answer, barsEl, timing, state, m, net, bars} = p;
+  const d = ctx.getImageData(0, 0, S, S).data, g = new Float64Array(S * S);
+  for (let i = 0; i < S * S; i++) g[i] = d[4 * i] / 255 * 0.299 + d[4 * i + 1] / 255 * 0.587 + d[4 * i + 2] / 255 * 0.114;
+  const x = mnistPreprocess(g, S, S), img = seen.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) { const v = x ? Math.round(255 * x[i]) : 0; img.data.set([v, v, v, 255], 4 * i); }
+  seen.putImageData(img, 0, 0);
+  Object.assign(state, {grey: g, x28: x, probs: x && forward(net, x)});
+  if (!x) { state.label = null; answer.textContent = 'draw a digit'; barsEl.hidden = true; }
+  else {
+    const best = state.probs.indexOf(Math.max(...state.probs));
+    state.label = m.classes[best];
+    answer.innerHTML = `it reads <b></b> (${(100 * state.probs[best]).toFixed(1)}%)`; answer.querySelector('b').textContent = state.label;
+    bars.forEach((b, k) => { b.fill.style.width = (100 * state.probs[k]).toFixed(1) + '%';
+                             b.p.textContent = (100 * state.probs[k]).toFixed(1) + '%'; b.row.classList.toggle('best', k === best); });
+    barsEl.hidden = false;
   }
-  function update(t0) {      // the drawing -> grey -> 28×28 -> the net -> the bars; t0: when the pen lifted
-    const t1 = performance.now();
-    const d = ctx.getImageData(0, 0, S, S).data, g = new Float64Array(S * S);
-    for (let i = 0; i < S * S; i++) g[i] = d[4 * i] / 255 * 0.299 + d[4 * i + 1] / 255 * 0.587 + d[4 * i + 2] / 255 * 0.114;
-    const x = mnistPreprocess(g, S, S), img = seen.createImageData(28, 28);
-    for (let i = 0; i < 784; i++) { const v = x ? Math.round(255 * x[i]) : 0; img.data.set([v, v, v, 255], 4 * i); }
-    seen.putImageData(img, 0, 0);
-    Object.assign(state, {grey: g, x28: x, probs: x && forward(net, x)});
-    if (!x) { state.label = null; answer.textContent = 'draw a digit'; barsEl.hidden = true; }
-    else {
-      const best = state.probs.indexOf(Math.max(...state.probs));
-      state.label = m.classes[best];
-      answer.innerHTML = `it reads <b></b> (${(100 * state.probs[best]).toFixed(1)}%)`; answer.querySelector('b').textContent = state.label;
-      bars.forEach((b, k) => { b.fill.style.width = (100 * state.probs[k]).toFixed(1) + '%';
-                               b.p.textContent = (100 * state.probs[k]).toFixed(1) + '%'; b.row.classList.toggle('best', k === best); });
-      barsEl.hidden = false;
-    }
-    state.ms = performance.now() - t0; state.workMs = performance.now() - t1; state.updates++;
-    timing.textContent = x ? `read in ${state.ms.toFixed(1)} ms after the pen lifted` : '';
-  }
+  state.ms = performance.now() - t0; state.workMs = performance.now() - t1; state.updates++;
+  timing.textContent = x ? `read in ${state.ms.toFixed(1)} ms after the pen lifted` : '';
+}
+"""
+
+# %% ../nbs/93_render.ipynb #db9a7719
+_DRAW_JS += r"""// The pen: pointer events are one API for a mouse, a pen and a finger; each time the pen lifts, the page reads the pad.
+function listenPad(p) {
+  const {S, pad, ctx, state} = p;
   function at(e) { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * S / r.width, (e.clientY - r.top) * S / r.height]; }
   let pen = null, last = null;
   pad.addEventListener('pointerdown', e => {
@@ -236,20 +318,36 @@ function floats(b64) {     // base64 of little-endian float32 values -> Float32A
     for (const c of evs) { last = at(c); ctx.lineTo(last[0], last[1]); }
     ctx.stroke();
   });
-  const lift = e => { if (e.pointerId !== pen) return; pen = null; state.pointer = e.pointerType; update(e.timeStamp || performance.now()); };
+  const lift = e => { if (e.pointerId !== pen) return; pen = null; state.pointer = e.pointerType; readPad(p, e.timeStamp || performance.now()); };
   pad.addEventListener('pointerup', lift); pad.addEventListener('pointercancel', lift);
-  document.getElementById('clear').addEventListener('click', clear);
-  clear();                  // before the page first shows, draw and read a few strokes, so that the first real one finds
+  document.getElementById('clear').addEventListener('click', () => clearPad(p));
+}
+"""
+
+# %% ../nbs/93_render.ipynb #318ff2ce
+_DRAW_JS += r"""// Clear: white paper, a round black pen 20 px wide; reading the blank pad hides the bars.
+function clearPad(p) {
+  const {S, ctx} = p;
+  ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, S, S);
+  ctx.strokeStyle = ctx.fillStyle = '#000'; ctx.lineWidth = 20; ctx.lineCap = ctx.lineJoin = 'round';
+  readPad(p, performance.now());
+}
+(function () {
+  const p = drawPage();
+  if (!p) return;
+  listenPad(p);
+  const ctx = p.ctx;
+  clearPad(p);              // before the page first shows, draw and read a few strokes, so that the first real one finds
   for (let i = 0; i < 4; i++) {                               // the code compiled and the canvas's drawing warmed up
     ctx.beginPath(); ctx.arc(140, 60 + i, 10, 0, 2 * Math.PI); ctx.fill();
     ctx.beginPath(); ctx.moveTo(140, 60 + i); for (let y = 70; y <= 220; y += 10) ctx.lineTo(140 + i + y / 40, y); ctx.stroke();
-    update(performance.now());
+    readPad(p, performance.now());
   }
-  clear();
+  clearPad(p);
 })();
 """
 
-# %% ../nbs/93_render.ipynb #d7a0000d
+# %% ../nbs/93_render.ipynb #32bc2dbb
 # draw.html; /*PREPROCESS*/ and /*DRAW*/ are replaced by the two scripts above.
 _DRAW_HTML = r"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Draw a digit · digitclf</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -266,7 +364,10 @@ button{font:inherit;padding:.3rem 1.2rem;margin-top:.4rem}
 .bar .fill{display:block;height:100%;width:0;background:#4a7fd0}.bar.best .fill{background:#d9822b}.bar .p{width:3.2rem;text-align:right;font-variant-numeric:tabular-nums}
 code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}
 </style></head>
-<body><p class=small><a href="index.html">← the lessons</a></p>
+"""
+
+# %% ../nbs/93_render.ipynb #65637bf2
+_DRAW_HTML += r"""<body><p class=small><a href="index.html">← the lessons</a></p>
 <h1>Draw a digit</h1>
 <p>Draw one digit, 0 to 9, in the white square with your mouse or a finger, the way you would write it on paper. When you lift the pen, the net from chapter 4 reads it, right here in your browser.</p>
 <div class=row>
@@ -275,7 +376,10 @@ code{background:#f3f3f3;padding:0 .2rem;border-radius:3px}
   <div id=answer>draw a digit</div><div id=timing></div></div>
  <div id=bars hidden></div>
 </div>
-<h2>What happens when you lift the pen</h2>
+"""
+
+# %% ../nbs/93_render.ipynb #8d1580d1
+_DRAW_HTML += r"""<h2>What happens when you lift the pen</h2>
 <p>Nothing leaves this page. The net is the chapter's simple net, <code>Linear(784, <span class=hidden>128</span>) → ReLU → Linear(<span class=hidden>128</span>, <span class=nout>10</span>)</code>, trained on MNIST's handwritten digits<span id=acc></span>; its weights came with the page, in <code>draw-model.js</code>.</p>
 <p>First the drawing is made to look like an MNIST digit, because those are the only pictures the net has ever seen. The page reads the 280×280 canvas as shades of grey, turns dark ink on white paper into white ink on black, crops it to the ink, shrinks it so its longer side is 20 pixels, and places it in a 28×28 square so that the ink's centre of mass sits in the middle. That small square is what the net sees: 784 numbers between 0 and 1. The steps are those of <code>mnist_preprocess</code> in the lesson <i>Use your classifier</i>, written again in JavaScript.</p>
 <p>Then come the same two lines the chapter wrote: <code>h = relu(x @ w1 + b1)</code> gives <span class=hidden>128</span> numbers, <code>z = h @ w2 + b2</code> gives <span class=nout>10</span> scores, one per class, and softmax turns the scores into the probabilities of the bars. That is <span id=macs>about 100,000</span> multiplications, each with an addition, done in a plain JavaScript loop in well under the time of one video frame.</p>
@@ -309,13 +413,15 @@ def draw_model_js(model,              # a model folder written by `digitclf trai
             "// as PyTorch stores them; the numbers are little-endian float32, in base64.\n"
             f"window.DIGITCLF_MODEL = {json.dumps(d)};\n")
 
-# %% ../nbs/93_render.ipynb #d7a00016
+# %% ../nbs/93_render.ipynb #0846b60f
 def _write_draw(out, js):
+    "Write `out/draw.html` and `out/draw-model.js` (the text `js`); return the page's path."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     (out/'draw-model.js').write_text(js, encoding='utf-8')
     (out/'draw.html').write_text(_DRAW_HTML.replace('/*PREPROCESS*/', _PREPROCESS_JS).replace('/*DRAW*/', _DRAW_JS), encoding='utf-8')
     return out/'draw.html'
 
+# %% ../nbs/93_render.ipynb #06eabe05
 def _trained_model_js():
     "`draw_model_js` of the chapter's net, trained now on full MNIST in a temporary folder."
     from digitclf.cli import train
@@ -324,23 +430,28 @@ def _trained_model_js():
         train(data=mnist_full(), out=d, progress=False)
         return draw_model_js(d)
 
+# %% ../nbs/93_render.ipynb #8ad85d2b
 def render_draw_page(out,             # folder to write `draw.html` and `draw-model.js` into (created if needed)
                      model=None,      # a model folder from `digitclf train --out`; None: train the chapter's net on full MNIST now
-                    ) -> Path:
+                    ) -> Path:        # the page, `out/draw.html`
     "Write the draw-a-digit page, `out/draw.html`, and its weights, `out/draw-model.js`; return the page's path."
     return _write_draw(out, draw_model_js(model) if model is not None else _trained_model_js())
 
-# %% ../nbs/93_render.ipynb #feb8bfac
+# %% ../nbs/93_render.ipynb #d91bff11
 def _one(args):
+    "Render one notebook in a worker; `args` is (src, out, slow, timeout). A failure comes back as a dict with its `error`."
     src, out, slow, timeout = args
     try: return render_notebook(src, out, slow, timeout)
     except RenderError as e: return dict(notebook=Path(src).name, error=str(e))
 
+# %% ../nbs/93_render.ipynb #528c488a
 def _md(text):
     "Escape `text` for HTML and show its `code` spans as code."
     return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(text))
 
+# %% ../nbs/93_render.ipynb #3bd6d573
 def _index_html(rows, stamp):
+    "The site's `index.html`: a table of the lessons in `rows` (from `render_notebook`), the draw page's link, `stamp` below."
     esc = html.escape
     lines = ''.join(f"<tr><td><a href=\"{esc(r['html'])}\">{esc(r['notebook'])}</a></td><td><b>{_md(r['title'])}</b><br>"
                     f"<span class=d>{_md(r['description'])}</span></td><td class=n>{r['seconds']:.0f} s</td></tr>\n" for r in rows)
@@ -356,21 +467,31 @@ Each page below is a lesson notebook executed top to bottom in a Jupyter kernel.
 <table><tr><th>notebook</th><th>lesson</th><th>ran in</th></tr>
 {lines}</table><footer>{esc(stamp)}</footer></body></html>"""
 
+# %% ../nbs/93_render.ipynb #48ee1557
 def _share_cores(threads):
     "In a worker process: the kernels it starts use `threads` threads, unless the user chose otherwise."
     os.environ.setdefault('OMP_NUM_THREADS', threads)
 
+# %% ../nbs/93_render.ipynb #e53e36af
+def _stamp(slow):
+    "The index's footer: when, with what and where the site was rendered, and whether the `#| slow` cells ran."
+    import torch
+    from digitclf import __version__
+    from digitclf.training import default_device
+    offline = os.environ.get('DIGITCLF_OFFLINE', '')
+    return (f"Rendered {datetime.datetime.now():%Y-%m-%d %H:%M} with digitclf {__version__}, torch {torch.__version__}, "
+            f"Python {sys.version.split()[0]}, device {default_device()}{', offline (DIGITCLF_OFFLINE=' + offline + ')' if offline else ''}"
+            f"{'' if slow else '; #| slow cells not run'}.")
+
+# %% ../nbs/93_render.ipynb #a079d94c
 def render_site(out='_site',         # folder for the site (created if needed)
                 nbs=None,            # folder of notebooks (default: the lessons)
                 slow=False,          # also run cells marked `#| slow`
                 jobs=2,              # notebooks run at the same time
                 timeout=600,         # seconds one cell may run
                 model=None,          # model folder for the draw page (default: train the chapter's net on full MNIST)
-               ) -> list:
-    "Render every notebook of `nbs` into `out`, with `index.html` and the draw page; raises `RenderError` naming each failure."
-    import torch
-    from digitclf import __version__
-    from digitclf.training import default_device
+               ) -> list:            # one dict per notebook, as `render_notebook` returns them
+    "Render every notebook of `nbs` into `out`, with `index.html` and the draw page; a `RenderError` names each failure."
     fs = lesson_files(nbs)
     js = draw_model_js(model) if model is not None else None     # refuse a bad model folder before the long part
     out = Path(out)
@@ -382,11 +503,7 @@ def render_site(out='_site',         # folder for the site (created if needed)
     else: rows = [_one(t) for t in todo]
     failed = [r['error'] for r in rows if 'error' in r]
     ok = [r for r in rows if 'error' not in r]
-    offline = os.environ.get('DIGITCLF_OFFLINE', '')
-    stamp = (f"Rendered {datetime.datetime.now():%Y-%m-%d %H:%M} with digitclf {__version__}, torch {torch.__version__}, "
-             f"Python {sys.version.split()[0]}, device {default_device()}{', offline (DIGITCLF_OFFLINE=' + offline + ')' if offline else ''}"
-             f"{'' if slow else '; #| slow cells not run'}.")
-    (out/'index.html').write_text(_index_html([r for r in ok if r['html'] != 'readme.html'], stamp), encoding='utf-8')
+    (out/'index.html').write_text(_index_html([r for r in ok if r['html'] != 'readme.html'], _stamp(slow)), encoding='utf-8')
     _write_draw(out, js or _trained_model_js())   # trained after the workers are done: they are forked from this process
     if failed: raise RenderError(f"{len(failed)} of {len(rows)} notebooks failed: " + '; '.join(failed))
     return rows
