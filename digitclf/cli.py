@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 # %% auto #0
-__all__ = ['UsageError', 'train', 'main']
+__all__ = ['UsageError', 'train']
 
 # %% ../nbs/92_cli.ipynb #adf721d0
 class UsageError(Exception):
@@ -148,10 +148,3 @@ def train(data:str=None,           # a folder with train/ + valid/ or training/ 
     return _save_run(net, learn, path, classes, model, out, vx, vy, device,
                      dict(train_images=len(tx), valid_images=len(vx), epochs=epochs, lr=lr, momentum=momentum, bs=bs,
                           hidden=hidden if model == 'mlp' else None, seed=seed, device=str(device)))
-
-# %% ../nbs/92_cli.ipynb #c4a83f9d
-def main(argv:list=None, # the arguments after `digitclf`
-        ) -> int:        # the exit status
-    "Kept for old scripts: the `digitclf` command is `digitclf.commands.main`."
-    from digitclf.commands import main as _main
-    return _main(argv)

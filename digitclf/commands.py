@@ -34,9 +34,9 @@ def add_command(sub,               # the `add_subparsers()` object of the `digit
                 func,              # the function the command runs: its arguments become the options
                 name:str,          # the subcommand, as the user types it
                 help:str,          # one line for `digitclf --help`
-                positional=None,   # {argument: argparse keywords} for arguments given without a flag, in order
+                positional:dict=None, # {argument: argparse keywords} for arguments given without a flag, in order
                 skip=(),           # arguments left off the command line (their defaults apply)
-                extra=None,        # {argument: argparse keywords} that replace or add to the ones read from `func`
+                extra:dict=None,   # {argument: argparse keywords} that replace or add to the ones read from `func`
                ) -> argparse.ArgumentParser:
     "A subcommand whose options are `func`'s arguments: types, defaults and help from its signature and docments."
     docs, hints = docments(func), typing.get_type_hints(func)
@@ -108,7 +108,8 @@ def _lessons_parser(sub):
 def _run_lessons(a) -> int:
     try: fs = copy_lessons(a.dest, a.force)
     except (FileExistsError, FileNotFoundError) as e: raise UsageError(str(e)) from None
-    print(f"copied {len(fs)} notebooks into {Path(a.dest)}: open them with  jupyter lab {Path(a.dest)}")
+    print(f"copied {len(fs)} notebooks into {Path(a.dest)}: open them with  jupyter lab {Path(a.dest)}\n"
+          'they use what  pip install "digitclf[lessons]"  adds (nbdev\'s show_doc)')
     return 0
 
 # %% ../nbs/94_commands.ipynb #36b6e06f

@@ -10,7 +10,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['RenderError', 'lessons_path', 'lesson_files', 'copy_lessons', 'site_links', 'render_notebook', 'draw_model_js',
-           'render_draw_page', 'render_site', 'register']
+           'render_draw_page', 'render_site']
 
 # %% ../nbs/93_render.ipynb #4fc369f0
 class RenderError(Exception):
@@ -507,43 +507,3 @@ def render_site(out='_site',         # folder for the site (created if needed)
     _write_draw(out, js or _trained_model_js())   # trained after the workers are done: they are forked from this process
     if failed: raise RenderError(f"{len(failed)} of {len(rows)} notebooks failed: " + '; '.join(failed))
     return rows
-
-# %% ../nbs/93_render.ipynb #0daef0f8
-def _render_parser(sub):
-    p = sub.add_parser('render', help='run every lesson in a Jupyter kernel and write an HTML site',
-                       description='Execute the lesson notebooks in real kernels (offline) and write one HTML page each, plus index.html.')
-    p.add_argument('--out', default='_site', help='folder for the site (default ./_site)')
-    p.add_argument('--nbs', default=None, help='folder of notebooks (default: the lessons)')
-    p.add_argument('--slow', action='store_true', help='also run cells marked #| slow')
-    p.add_argument('--jobs', type=int, default=2, help='notebooks run at the same time (default 2)')
-    p.add_argument('--timeout', type=int, default=600, help='seconds one cell may run (default 600)')
-    p.add_argument('--model', metavar='DIR', default=None,
-                   help='model folder for the draw page, from `digitclf train --out DIR` (default: train one on full MNIST, about 10 s)')
-
-def _run_render(a):
-    from digitclf.cli import UsageError
-    t = time.time()
-    try: rows = render_site(a.out, a.nbs, a.slow, max(1, a.jobs), a.timeout, a.model)
-    except FileNotFoundError as e: raise UsageError(str(e)) from None
-    except RenderError as e:
-        print(f"digitclf render: failed: {e}", file=sys.stderr); raise SystemExit(1)
-    for r in rows: print(f"  {r['notebook']:32} {r['seconds']:6.1f} s  -> {Path(a.out)/r['html']}")
-    print(f"  {'draw a digit':32} {'':8}  -> {Path(a.out)/'draw.html'}")
-    print(f"rendered {len(rows)} notebooks in {time.time() - t:.0f} s: open {Path(a.out)/'index.html'}")
-
-def _lessons_parser(sub):
-    p = sub.add_parser('lessons', help='copy the lesson notebooks into a folder',
-                       description='Copy the lesson notebooks shipped with digitclf into DIR, to open them in Jupyter.')
-    p.add_argument('dir', help='folder to copy them into (created if needed)')
-    p.add_argument('--force', action='store_true', help='overwrite notebooks already in DIR')
-
-def _run_lessons(a):
-    from digitclf.cli import UsageError
-    try: fs = copy_lessons(a.dir, a.force)
-    except (FileExistsError, FileNotFoundError) as e: raise UsageError(str(e)) from None
-    print(f"copied {len(fs)} notebooks into {Path(a.dir)}: open them with  jupyter lab {Path(a.dir)}")
-
-def register(subcommands):
-    "Add `render` and `lessons` to the `digitclf` command's subcommands."
-    subcommands['render'] = (_render_parser, _run_render)
-    subcommands['lessons'] = (_lessons_parser, _run_lessons)
