@@ -145,7 +145,8 @@ def render_notebook(src,              # the notebook to run
     try: nb = nbformat.read(src, as_version=4)
     except Exception as e: raise RenderError(f"{src.name}: cannot be read as a notebook ({e})") from None
     skipped = _mark_skipped(nb, slow)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(src.parent)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, resources={'metadata': {'path': str(src.parent)}},
+                            extra_arguments=['--IPKernelApp.log_level=ERROR'])   # no kernel start-up chatter on stderr
     env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}   # the kernel's inline backend puts figures in the page
     start = time.time()
     try: client.execute(env=env)      # nbclient passes `env` on to the kernel manager's start_kernel; os.environ is untouched
