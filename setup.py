@@ -73,7 +73,8 @@ setuptools.setup(
     zip_safe=False,
     entry_points={
         'console_scripts': cfg.get('console_scripts', '').split(),
-        'nbdev': [f"{cfg.get('lib_path', cfg['lib_name'])}={cfg.get('lib_path', cfg['lib_name'])}._modidx:d"],
+        # No 'nbdev' entry point: through it nbdev's show_doc would add a GitHub "source" link (with a line number nbdev 2.4
+        # cannot resolve, and Quarto-only {target=...} syntax that Jupyter and the site show as text) to every API entry.
     },
     project_urls={'Documentation': cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')} if cfg.get('doc_host') else {},
 )
