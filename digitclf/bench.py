@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_bench.ipynb #c94475ca
 from __future__ import annotations
-import argparse, json, os, shutil, subprocess, sys, tempfile, time, warnings
+import argparse, inspect, json, os, shutil, subprocess, sys, tempfile, time, warnings
 from pathlib import Path
 import torch
 from .loss import init_params, linear1
@@ -259,10 +259,11 @@ def main(argv:list|None=None,  # the arguments, as a list of strings; default: t
         ):
     "Command line: `python -m digitclf.bench [--n N] [--bs N] [--device D] [--repeat N] [--no-suite] [--no-race] [--json]`."
     p = argparse.ArgumentParser(prog='python -m digitclf.bench', description='Time the from-scratch training loop, imports and the test suite.')
-    p.add_argument('--n', type=int, default=12396, help='training images (default: MNIST_SAMPLE’s 12,396)')
-    p.add_argument('--bs', type=int, default=256, help='batch size (default 256, as in the book)')
-    p.add_argument('--device', default=None, help='cpu or cuda (default: the GPU when there is one)')
-    p.add_argument('--repeat', type=int, default=5, help='timed epochs per loop; the fastest counts (default 5)')
+    d = {k: v.default for k, v in inspect.signature(loop_times).parameters.items()}   # the defaults, stated once: in loop_times
+    p.add_argument('--n', type=int, default=d['n'], help=f"training images (default {d['n']:,}, MNIST_SAMPLE's)")
+    p.add_argument('--bs', type=int, default=d['bs'], help=f"batch size (default {d['bs']}, as in the book)")
+    p.add_argument('--device', default=d['device'], help='cpu or cuda (default: the GPU when there is one)')
+    p.add_argument('--repeat', type=int, default=d['repeat'], help=f"timed epochs per loop; the fastest counts (default {d['repeat']})")
     p.add_argument('--no-suite', action='store_true', help='skip timing the notebooks (it needs a checkout)')
     p.add_argument('--no-race', action='store_true', help='skip the full-MNIST race against scikit-learn and the prediction timings (about a minute)')
     p.add_argument('--json', action='store_true', help='print the raw numbers as JSON on the last line')
