@@ -89,12 +89,13 @@ def site_links(html:str, # a page rendered from a notebook
 
 # %% ../nbs/93_render.ipynb #0779dbbc
 def _mark_skipped(nb, slow):
-    "Tag the cells that must not run (`#| slow` unless `slow`, `#| eval: false`) `skip-execution`; return the slow ones' indices."
+    "Tag `skip-execution` the cells `nbdev_test` would not run: `#| slow` unless `slow`, `#| eval: false`, `nbdev_export()` calls."
     skipped = []
     for i, c in enumerate(nb.cells):
         if c.cell_type != 'code': continue
         d = _directives(c)
-        if ('slow' in d and not slow) or d.get('eval:', [''])[0].lower() == 'false':
+        export = 'nbdev_export' + '(' in c.source   # as nbdev_test: rewriting the modules while other kernels import them races
+        if ('slow' in d and not slow) or d.get('eval:', [''])[0].lower() == 'false' or export:
             c.metadata.setdefault('tags', []).append('skip-execution')
             if 'slow' in d: skipped.append(i)
     return skipped
